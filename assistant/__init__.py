@@ -1,0 +1,1 @@
+"""LangChain assistant over the gene set foundation model."""

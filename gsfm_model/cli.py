@@ -1,0 +1,106 @@
+"""`gsfm` subcommands of the model layer: data, train, complete, benchmark. Thin wrappers over the library."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import pandas as pd
+
+
+def print_frame(df: pd.DataFrame, as_json: bool = False, max_colwidth: int = 60) -> None:
+    """Print a DataFrame as a plain table, or as JSON records with --json."""
+    if as_json:
+        print(df.to_json(orient="records", indent=1, force_ascii=False))
+        return
+    with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200,
+                           "display.max_colwidth", max_colwidth):
+        print(df.to_string(index=False) if len(df) else "(no rows)")
+
+
+def add_json_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON records instead of a table")
+
+
+# ---- gsfm data ----------------------------------------------------------------------------------------------
+def cmd_data_build(args: argparse.Namespace) -> None:
+    from .loaders import build_all
+
+    built = build_all(force=args.force, only=args.only)
+    print(f"built {len(built)} libraries: {', '.join(built)}" if built else "all libraries already built")
+
+
+def cmd_data_list(args: argparse.Namespace) -> None:
+    from .libraries import list_libraries
+
+    df = list_libraries()
+    if not args.json:
+        from .genes import GENES_PROVENANCE, load_gene_table
+
+        genes = load_gene_table()
+        pc = int((genes.gene_type == "protein-coding").sum())
+        print(f"genes: {len(genes):,} ({pc:,} protein-coding) from {GENES_PROVENANCE['source']} "
+              f"{GENES_PROVENANCE['version']} ({GENES_PROVENANCE['date']}, {GENES_PROVENANCE['licence']})\n")
+    print_frame(df.drop(columns=["source"]) if not args.json else df, args.json, max_colwidth=40)
+
+
+def cmd_data_show(args: argparse.Namespace) -> None:
+    from .libraries import find_term, load_library
+
+    lib = load_library(args.library)
+    row = find_term(lib, args.term)
+    out = {"library": lib.name, "term": row.term, "description": row.description,
+           "n_genes": len(row.genes), "genes": list(row.genes)}
+    if args.json:
+        print(json.dumps(out, indent=1))
+    else:
+        print(f"{row.term}  [{lib.name}, {len(row.genes)} genes]")
+        if row.description:
+            print(row.description)
+        print(" ".join(row.genes))
+
+
+def cmd_data_add(args: argparse.Namespace) -> None:
+    from .gmt import enrichr_library, library_from_gmt, library_from_url
+    from .libraries import save_library
+
+    src = args.source
+    if args.enrichr:
+        lib = enrichr_library(src)
+    elif src.startswith(("http://", "https://")):
+        lib = library_from_url(src, args.name)
+    else:
+        lib = library_from_gmt(src, args.name)
+    if args.name:
+        lib.name = args.name
+    path = save_library(lib)
+    print(f"added {lib.name}: {len(lib.terms)} terms, {len(lib.genes())} genes "
+          f"({lib.stats.get('unmapped_symbols', 0)} unmapped symbols) -> {path}")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add this layer's subcommands to the `gsfm` parser."""
+    data = sub.add_parser("data", help="build, list and inspect gene-set libraries")
+    dsub = data.add_subparsers(dest="data_cmd", required=True)
+    p = dsub.add_parser("build", help="download sources and build every built-in library")
+    p.add_argument("--force", action="store_true", help="rebuild even if cached")
+    p.add_argument("--only", nargs="+", metavar="LIB", help="build only these libraries")
+    p.set_defaults(func=cmd_data_build)
+    p = dsub.add_parser("list", help="table of cached libraries")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_data_list)
+    p = dsub.add_parser("show", help="print one term of a library")
+    p.add_argument("library")
+    p.add_argument("term")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_data_show)
+    p = dsub.add_parser("add", help="add a GMT/Enrichr file (path or URL), or an Enrichr library by name")
+    p.add_argument("source", help="file path, URL, or Enrichr library name with --enrichr")
+    p.add_argument("--name", help="library name (default: from the file name)")
+    p.add_argument("--enrichr", action="store_true", help="download SOURCE by name from Enrichr")
+    p.set_defaults(func=cmd_data_add)
+
+
+def fail(msg: str) -> None:
+    print(f"error: {msg}", file=sys.stderr)
+    sys.exit(2)

@@ -1,0 +1,96 @@
+"""Small file helpers: atomic writes, checksums, downloads."""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from .errors import DataError
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temp path beside `path`; rename it onto `path` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temp folder beside `path`; swap it in for `path` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    old = path.with_name(f".{path.name}.old")
+    try:
+        yield tmp
+        shutil.rmtree(old, ignore_errors=True)
+        if path.exists():
+            os.replace(path, old)
+        os.replace(tmp, path)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_sha256(path: Path, expected: str | None) -> None:
+    """Raise DataError (and delete the file) if its sha256 differs from `expected`."""
+    if expected is None:
+        return
+    actual = sha256_file(path)
+    if actual != expected:
+        path.unlink(missing_ok=True)
+        raise DataError(
+            f"Checksum mismatch for {path.name}: expected sha256 {expected}, got {actual}. "
+            "The file was deleted; re-run the command to download it again, or check the source."
+        )
+
+
+def download(url: str, dest: Path, sha256: str | None = None, timeout: float = 60) -> Path:
+    """Download `url` to `dest` (atomically, with a progress bar); skip if present and valid."""
+    if dest.exists():
+        verify_sha256(dest, sha256)
+        return dest
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp, atomic_write(dest) as tmp:
+            total = int(resp.headers.get("Content-Length") or 0) or None
+            with open(tmp, "wb") as out, tqdm(
+                total=total, unit="B", unit_scale=True, desc=f"download {dest.name}", leave=False
+            ) as bar:
+                while block := resp.read(1 << 16):
+                    out.write(block)
+                    bar.update(len(block))
+            verify_sha256(tmp, sha256)
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        if isinstance(exc, DataError):
+            raise
+        raise DataError(
+            f"Could not download {url}: {exc}. Check the URL and your network connection, "
+            "or pass a local file path instead."
+        ) from exc
+    return dest
