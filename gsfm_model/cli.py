@@ -78,6 +78,21 @@ def cmd_data_add(args: argparse.Namespace) -> None:
           f"({lib.stats.get('unmapped_symbols', 0)} unmapped symbols) -> {path}")
 
 
+# ---- gsfm benchmark -----------------------------------------------------------------------------------------
+def cmd_benchmark(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from .benchmark import render_report, run_benchmark, write_report
+
+    command = "gsfm benchmark" + (f" --variants {' '.join(args.variants)}" if args.variants else "") + (
+        f" --max-terms {args.max_terms}" if args.max_terms else "") + (f" --seed {args.seed}" if args.seed else "")
+    result = run_benchmark(args.variants, max_terms=args.max_terms, seed=args.seed)
+    print_frame(result.scores.round(3), args.json)
+    if args.out:
+        write_report(render_report(result, command), Path(args.out))
+        print(f"wrote {args.out}")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this layer's subcommands to the `gsfm` parser."""
     data = sub.add_parser("data", help="build, list and inspect gene-set libraries")
@@ -99,6 +114,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--name", help="library name (default: from the file name)")
     p.add_argument("--enrichr", action="store_true", help="download SOURCE by name from Enrichr")
     p.set_defaults(func=cmd_data_add)
+
+    p = sub.add_parser("benchmark", help="gene-set completion benchmark: baselines and model variants side by side")
+    p.add_argument("--variants", nargs="*", default=[], metavar="NAME",
+                   help="model variants ($GSFM_HOME/models/NAME, trained if missing)")
+    p.add_argument("--max-terms", type=int, default=None, metavar="N", help="score a seeded sample of N terms")
+    p.add_argument("--seed", type=int, default=0, help="seed of the splits and term sample")
+    p.add_argument("--out", default="docs/benchmarks.md", help="markdown report to update ('' to skip)")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_benchmark)
 
 
 def fail(msg: str) -> None:

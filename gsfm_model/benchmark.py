@@ -1,0 +1,402 @@
+"""Gene-set completion benchmark: the reference protocol, popularity and co-occurrence baselines, a report.
+
+Protocol (BENCHMARK.md): for each term of a held-out library, 5 seeded random 50/50 splits with >= 5 universe
+genes per half (terms that cannot are skipped). A scorer sees one half; candidates are the library's genes in the
+universe minus that half; positives are the hidden half. AUROC and average precision are taken per split, the
+median over a term's splits, then the median over terms. Every scorer is restricted to the same gene universe
+(the intersection of their vocabularies) and sees the same splits.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.stats import rankdata
+from sklearn.metrics import average_precision_score
+
+from .corpus import Corpus, build_corpus, load_recipe
+from .errors import InputError
+from .libraries import load_library
+from .paths import cache_dir
+
+# Evaluation library -> the corpus recipe its scorers are trained on.
+LIBRARY_RECIPES = {
+    "KEGG_2021_Human": "default",
+    "ChEA_2022": "default",
+    "WikiPathway_2023_Human": "default",
+    "GO_Biological_Process_2023": "no_go",
+}
+# Evaluation library -> prefixes of training sources it refuses (GO BP is judged only by GO-free scorers).
+EXCLUDED_SOURCES = {"GO_Biological_Process_2023": ("GO_",)}
+N_SPLITS = 5
+MIN_HALF = 5
+PREDICT_BATCH = 256
+REPORT_START = "<!-- model-quality:start -->"
+REPORT_END = "<!-- model-quality:end -->"
+
+
+class Scorer(Protocol):
+    """Anything that ranks genes for gene sets (e.g. the object `gsfm_model.load()` returns)."""
+
+    genes: list[str]
+
+    def predict(self, gene_sets: list[list[str]]) -> np.ndarray:
+        """Scores [len(gene_sets), len(genes)]; higher = more likely to belong to the set."""
+        ...
+
+
+class PopularityScorer:
+    """Baseline: every set gets the same ranking, the number of corpus sets that contain each gene."""
+
+    def __init__(self, corpus: Corpus):
+        self.genes = list(corpus.genes)
+        self.counts = np.asarray(corpus.matrix.sum(axis=0), dtype=np.float32).ravel()
+
+    def predict(self, gene_sets: list[list[str]]) -> np.ndarray:
+        return np.tile(self.counts, (len(gene_sets), 1))
+
+
+class CooccurrenceScorer:
+    """Baseline: a candidate's mean Jaccard co-membership (over corpus sets) with the input genes.
+
+    Jaccard(i, j) = |sets with i and j| / |sets with i or j|; only the rows of XᵀX for the input genes are
+    computed, from the sparse corpus matrix, so memory stays O(chunk_genes x V).
+    """
+
+    def __init__(self, corpus: Corpus, chunk_genes: int = 1024):
+        x = corpus.matrix.astype(np.float32).tocsr()
+        x.data[:] = 1.0
+        self.genes = list(corpus.genes)
+        self._x = x
+        self._xt = x.T.tocsr()
+        self._size = np.asarray(x.sum(axis=0), dtype=np.float32).ravel()
+        self._col = {g: i for i, g in enumerate(self.genes)}
+        self._chunk_genes = chunk_genes
+
+    def similarity(self, rows: np.ndarray) -> np.ndarray:
+        """Jaccard similarity [len(rows), V] of the genes at `rows` with every vocabulary gene."""
+        both = (self._xt[rows] @ self._x).toarray()
+        either = self._size[rows, None] + self._size[None, :] - both
+        return both / np.maximum(either, 1.0)
+
+    def predict(self, gene_sets: list[list[str]]) -> np.ndarray:
+        ids = [sorted({self._col[g] for g in s if g in self._col}) for s in gene_sets]
+        out = np.zeros((len(ids), len(self.genes)), np.float32)
+        start = 0
+        while start < len(ids):
+            stop, uniq = start, set()
+            while stop < len(ids) and (stop == start or len(uniq | set(ids[stop])) <= self._chunk_genes):
+                uniq |= set(ids[stop])
+                stop += 1
+            uniq_rows = np.asarray(sorted(uniq), np.int64)
+            if len(uniq_rows):
+                pos = {g: k for k, g in enumerate(uniq_rows)}
+                r, c, v = [], [], []
+                for i, s in enumerate(ids[start:stop]):
+                    r += [i] * len(s)
+                    c += [pos[g] for g in s]
+                    v += [1.0 / len(s)] * len(s)
+                mean = sp.csr_matrix((v, (r, c)), shape=(stop - start, len(uniq_rows)), dtype=np.float32)
+                out[start:stop] = mean @ self.similarity(uniq_rows)
+            start = stop
+        return out
+
+
+@dataclass
+class Contender:
+    """A named scorer and the libraries of the corpus it learned from (for the held-out-source rules)."""
+
+    name: str
+    scorer: Scorer
+    training_libraries: list[str]
+    info: dict = field(default_factory=dict)
+
+
+def check_allowed(library: str, training_libraries: Sequence[str], name: str = "scorer") -> None:
+    """Refuse a scorer whose training corpus contains the library or a source it must not have seen."""
+    if library in training_libraries:
+        raise InputError(f"{name} was trained on {library}; it cannot be evaluated on it.")
+    banned = [lib for lib in training_libraries if lib.startswith(EXCLUDED_SOURCES.get(library, ()))]
+    if banned:
+        raise InputError(f"{library} only accepts scorers trained without {', '.join(EXCLUDED_SOURCES[library])}* "
+                         f"sources; {name} was trained on {', '.join(banned)}. Use the 'no_go' recipe.")
+
+
+@dataclass
+class Splits:
+    """Seeded 50/50 splits of a library's terms, in universe column indices."""
+
+    terms: list[str]  # one per split (each term appears N_SPLITS times, consecutively)
+    inputs: list[np.ndarray]
+    hidden: list[np.ndarray]
+    candidates: np.ndarray  # universe indices of the library's genes
+
+
+def make_splits(sets: dict[str, list[str]], universe: Sequence[str], n_splits: int = N_SPLITS,
+                min_half: int = MIN_HALF, max_terms: int | None = None, seed: int = 0) -> Splits:
+    """Split every term with >= 2*min_half universe genes n_splits times; keep a seeded max_terms sample."""
+    col = {g: i for i, g in enumerate(universe)}
+    rng = np.random.default_rng(seed)
+    cols = {t: np.asarray(sorted({col[g] for g in genes if g in col}), np.int64) for t, genes in sets.items()}
+    eligible = sorted(t for t, c in cols.items() if len(c) >= 2 * min_half)
+    if max_terms is not None and len(eligible) > max_terms:
+        eligible = sorted(rng.choice(eligible, max_terms, replace=False).tolist())
+    out = Splits([], [], [], np.asarray(sorted(set().union(*map(set, cols.values()))), np.int64))
+    for t in eligible:
+        c = cols[t]
+        for _ in range(n_splits):
+            perm = rng.permutation(c)
+            out.terms.append(t)
+            out.inputs.append(np.sort(perm[:len(c) // 2]))
+            out.hidden.append(np.sort(perm[len(c) // 2:]))
+    return out
+
+
+def auroc(scores: np.ndarray, positive: np.ndarray) -> float:
+    """Area under the ROC curve (ties count half), from ranks."""
+    ranks = rankdata(scores)
+    n_pos = int(positive.sum())
+    n_neg = len(scores) - n_pos
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def score_splits(scorer: Scorer, splits: Splits, universe: Sequence[str],
+                 batch_size: int = PREDICT_BATCH) -> pd.DataFrame:
+    """Per-split AUROC and AP: columns term, auroc, ap."""
+    scol = {g: i for i, g in enumerate(scorer.genes)}
+    missing = [universe[i] for i in splits.candidates if universe[i] not in scol]
+    if missing:
+        raise InputError(f"The scorer lacks {len(missing)} universe genes (e.g. {missing[:3]}); "
+                         "build the universe from every scorer's genes.")
+    cand = splits.candidates
+    cand_cols = np.asarray([scol[universe[i]] for i in cand], np.int64)
+    where = {u: k for k, u in enumerate(cand)}
+    names = np.asarray(universe, dtype=object)
+    rows = []
+    for start in range(0, len(splits.inputs), batch_size):
+        inputs = splits.inputs[start:start + batch_size]
+        scores = np.asarray(scorer.predict([names[i].tolist() for i in inputs]))[:, cand_cols]
+        for k, (inp, hid) in enumerate(zip(inputs, splits.hidden[start:start + batch_size], strict=True)):
+            keep = np.ones(len(cand), bool)
+            keep[[where[i] for i in inp]] = False
+            pos = np.zeros(len(cand), bool)
+            pos[[where[i] for i in hid]] = True
+            s, y = scores[k, keep], pos[keep]
+            rows.append((splits.terms[start + k], auroc(s, y), float(average_precision_score(y, s))))
+    return pd.DataFrame(rows, columns=["term", "auroc", "ap"])
+
+
+def summarize(per_split: pd.DataFrame) -> dict:
+    """Median over each term's splits, then median over terms."""
+    per_term = per_split.groupby("term", sort=False)[["auroc", "ap"]].median()
+    return {"auroc": float(per_term.auroc.median()), "ap": float(per_term.ap.median()), "terms": len(per_term)}
+
+
+def evaluate(contender: Contender, library: str, universe: Sequence[str], max_terms: int | None = None,
+             seed: int = 0) -> dict:
+    """Median AUROC/AP of one contender on one evaluation library (held-out-source rules enforced)."""
+    check_allowed(library, contender.training_libraries, contender.name)
+    splits = make_splits(load_library(library).gene_sets(), universe, max_terms=max_terms, seed=seed)
+    return summarize(score_splits(contender.scorer, splits, universe))
+
+
+def gene_universe(scorers: Sequence[Scorer]) -> list[str]:
+    """Sorted intersection of the scorers' vocabularies."""
+    common = set(scorers[0].genes)
+    for s in scorers[1:]:
+        common &= set(s.genes)
+    return sorted(common)
+
+
+# ---- model variants -------------------------------------------------------------------------------------------
+def variant_dir(variant: str, recipe: str) -> Path:
+    """$GSFM_HOME/models/<variant> for the default corpus, <variant>-<recipe> for any other."""
+    return cache_dir("models") / (variant if recipe == "default" else f"{variant}-{recipe}")
+
+
+def read_model_info(path: Path) -> dict:
+    """Training facts from a model folder: config.json merged with the last train_log.jsonl record."""
+    info = json.loads((path / "config.json").read_text()) if (path / "config.json").exists() else {}
+    log = path / "train_log.jsonl"
+    if log.exists():
+        lines = [ln for ln in log.read_text().splitlines() if ln.strip()]
+        if lines:
+            info = {**json.loads(lines[-1]), **info}
+    return info
+
+
+def model_training_libraries(info: dict) -> list[str]:
+    """The libraries of the corpus a model folder was trained on (from its config's recipe)."""
+    recipe = info.get("recipe")
+    if isinstance(recipe, dict) and "libraries" in recipe:
+        return list(recipe["libraries"])
+    if isinstance(recipe, str):
+        return load_recipe(recipe).libraries
+    if "libraries" in info:
+        return list(info["libraries"])
+    raise InputError("The model folder's config.json does not record its training recipe; retrain it.")
+
+
+def train_variant(variant: str, recipe: str, out: Path) -> None:
+    """Train a missing variant through the project's training entry point."""
+    try:
+        from .train import train
+    except ImportError as exc:
+        raise InputError(f"No trained model at {out} and no training module to make one ({exc}).") from exc
+    train(recipe=recipe, variant=variant, out=out)
+
+
+def load_variant(variant: str, recipe: str, train_missing: bool = True) -> Contender:
+    """A model variant trained on `recipe`, from its cached folder (trained first if missing)."""
+    from . import load
+
+    path = variant_dir(variant, recipe)
+    if not (path / "model.safetensors").exists():
+        if not train_missing:
+            raise InputError(f"No trained model at {path}.")
+        train_variant(variant, recipe, path)
+    info = read_model_info(path)
+    return Contender(variant, load(path), model_training_libraries(info), {"path": str(path), **info})
+
+
+# ---- the run --------------------------------------------------------------------------------------------------
+@dataclass
+class BenchmarkResult:
+    """Scores per (library, scorer) and the facts needed to reproduce them."""
+
+    scores: pd.DataFrame  # columns library, recipe, scorer, auroc, ap, terms
+    corpora: dict[str, dict]  # recipe -> sets, genes, universe
+    models: dict[str, dict]  # "<variant> (<recipe>)" -> model info
+    speed: dict[str, dict] = field(default_factory=dict)  # scorer -> timings
+    seconds: float = 0.0
+
+
+def run_benchmark(variants: Sequence[str] = (), libraries: Sequence[str] = tuple(LIBRARY_RECIPES),
+                  max_terms: int | None = None, seed: int = 0, train_missing: bool = True,
+                  log: Callable[[str], None] = print) -> BenchmarkResult:
+    """Popularity, co-occurrence and the model variants side by side on the evaluation libraries."""
+    t0 = time.time()
+    unknown = [lib for lib in libraries if lib not in LIBRARY_RECIPES]
+    if unknown:
+        raise InputError(f"Unknown evaluation libraries {unknown}; choose from {', '.join(LIBRARY_RECIPES)}.")
+    rows, corpora, models, speed = [], {}, {}, {}
+    for recipe in dict.fromkeys(LIBRARY_RECIPES[lib] for lib in libraries):
+        corpus = build_corpus(recipe)
+        libs = corpus.recipe.libraries
+        contenders = [Contender("popularity", PopularityScorer(corpus), libs),
+                      Contender("co-occurrence", CooccurrenceScorer(corpus), libs)]
+        for v in variants:
+            contenders.append(load_variant(v, recipe, train_missing))
+            models[f"{v} ({recipe})"] = contenders[-1].info
+        universe = gene_universe([c.scorer for c in contenders])
+        corpora[recipe] = {"sets": len(corpus), "genes": len(corpus.genes), "universe": len(universe)}
+        for lib in (lib for lib in libraries if LIBRARY_RECIPES[lib] == recipe):
+            for c in contenders:
+                t = time.time()
+                res = evaluate(c, lib, universe, max_terms, seed)
+                rows.append({"library": lib, "recipe": recipe, "scorer": c.name, **res})
+                log(f"{lib:28s} {c.name:16s} AUROC {res['auroc']:.3f}  AP {res['ap']:.3f}  "
+                    f"({res['terms']} terms, {time.time() - t:.0f}s)")
+        if recipe == "default":
+            speed = {c.name: timing(c.scorer, corpus.gene_sets(), seed) for c in contenders}
+    return BenchmarkResult(pd.DataFrame(rows), corpora, models, speed, time.time() - t0)
+
+
+def timing(scorer: Scorer, sets: list[list[str]], seed: int = 0, batch: int = 1000, repeats: int = 10) -> dict:
+    """Seconds to score one set (median of `repeats`) and a batch of `batch` corpus sets."""
+    rng = np.random.default_rng(seed)
+    picks = [sets[i] for i in rng.choice(len(sets), batch, replace=len(sets) < batch)]
+    one = []
+    for s in picks[:repeats]:
+        t = time.perf_counter()
+        scorer.predict([s])
+        one.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    scorer.predict(picks)
+    return {"one_set_s": float(np.median(one)), "batch_s": time.perf_counter() - t, "batch": batch}
+
+
+def peak_memory_gb() -> float:
+    """Peak resident memory of this process (and finished children), GB."""
+    kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    return kb / 1024**2
+
+
+def machine() -> str:
+    """Cores and CPU model."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {cpu}, {platform.system()} {platform.release()}"
+
+
+def _fmt_train(info: dict) -> str:
+    secs = info.get("train_seconds", info.get("wall_s", info.get("elapsed_s")))
+    rate = info.get("sets_per_s", info.get("sets_per_second"))
+    parts = [f"vocabulary {info['vocab_size']:,}" if "vocab_size" in info else "",
+             f"{info['epochs']} epochs" if "epochs" in info else "",
+             f"training {secs / 60:.1f} min" if isinstance(secs, int | float) else "",
+             f"{rate:,.0f} sets/s" if isinstance(rate, int | float) else ""]
+    return ", ".join(p for p in parts if p) or "no training record"
+
+
+def render_report(result: BenchmarkResult, command: str) -> str:
+    """The model-quality section of docs/benchmarks.md (between markers)."""
+    s = result.scores
+    libs = list(dict.fromkeys(s.library))
+    lines = [REPORT_START, "## Model quality: gene-set completion", "",
+             "Reference protocol (BENCHMARK.md): per term 5 seeded 50/50 splits with >= 5 universe genes per half; "
+             "candidates = the library's universe genes minus the input half; median over splits, then over terms. "
+             "GO_Biological_Process_2023 is scored only by scorers built from the `no_go` recipe (no GO source).", "",
+             f"Command: `{command}`", "",
+             "| scorer | " + " | ".join(f"{lib} AUROC | AP" for lib in libs) + " |",
+             "|---|" + "---|---|" * len(libs)]
+    for name in dict.fromkeys(s.scorer):
+        cells = []
+        for lib in libs:
+            r = s[(s.scorer == name) & (s.library == lib)]
+            cells += [f"{r.auroc.iloc[0]:.3f}", f"{r.ap.iloc[0]:.3f}"] if len(r) else ["–", "–"]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    terms = s.drop_duplicates("library").set_index("library").terms
+    lines += ["", "Terms scored: " + ", ".join(f"{lib} {terms[lib]}" for lib in libs) + ".", "", "Corpora:"]
+    lines += [f"- `{r}`: {c['sets']:,} sets, {c['genes']:,} genes; scorer gene universe {c['universe']:,}"
+              for r, c in result.corpora.items()]
+    if result.models:
+        lines += ["", "Models:"] + [f"- {k}: {_fmt_train(v)}" for k, v in result.models.items()]
+    if result.speed:
+        lines += ["", "### Speed (default corpus)", "", "| scorer | training | 1 set | 1,000 sets |",
+                  "|---|---|---|---|"]
+        for name, t in result.speed.items():
+            info = result.models.get(f"{name} (default)")
+            lines.append(f"| {name} | {_fmt_train(info) if info else '–'} | {t['one_set_s'] * 1000:.1f} ms "
+                         f"| {t['batch_s']:.2f} s |")
+    lines += ["", f"Machine: {machine()}. Benchmark wall time {result.seconds / 60:.1f} min, "
+              f"peak memory {peak_memory_gb():.1f} GB.", REPORT_END]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(section: str, path: Path) -> None:
+    """Replace the model-quality section of `path` (other sections are kept), or create the file."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
+    if REPORT_START in text and REPORT_END in text:
+        head, rest = text.split(REPORT_START, 1)
+        text = head + section.rstrip("\n") + rest.split(REPORT_END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
