@@ -1,0 +1,323 @@
+"""Train the gene-set autoencoder: a flat loop, checkpointed every epoch, resumable after a kill.
+
+    gsfm train [--preset default|small] [--recipe R] [--out DIR] [--epochs N] [--minutes M] [--seed S] [--resume]
+    torchrun --nproc_per_node=2 -m gsfm_model.train --preset small     # DistributedDataParallel, same options
+
+Budget: a run takes batches until its wall-clock budget (--minutes, counted from the start, corpus building
+included) is spent, then validates and saves; a stop in mid-epoch is saved too and `--resume` continues there.
+
+Determinism: the model is initialised from the seed; each epoch's order comes from (seed, epoch)
+(DistributedSampler) and each batch's input masking and dropout from (seed, epoch, batch, rank). The checkpoint
+stores the weights, the optimizer, the LR scheduler and the position (epoch, batch), which therefore also fixes
+every later random draw: a run resumed after a kill or a spent budget ends exactly where an uninterrupted run would.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from time import monotonic
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from safetensors.torch import load_file, save_file
+from torch.utils.data import DistributedSampler
+from tqdm.auto import tqdm
+
+from .corpus import Corpus, build_corpus
+from .errors import InputError
+from .fileio import atomic_dir
+from .inference import write_folder
+from .model import GeneSetDAE, GSFMConfig, make_batch
+from .paths import gsfm_home
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation settings (the network and its objective live in GSFMConfig)."""
+
+    recipe: str = "default"  # corpus recipe (gsfm_model/recipes/<name>.toml or a path)
+    epochs: int = 200  # stop after this many epochs in all ...
+    minutes: float | None = 14.5  # ... or when this run's wall-clock budget is spent (None = no budget); 14.5 ends
+    # the whole command, start-up and the final validation and save included, within 15 minutes
+    batch_size: int = 128
+    lr: float = 1e-3  # Adam
+    lr_factor: float = 0.25  # ReduceLROnPlateau on the validation loss
+    lr_patience: int = 2
+    val_fraction: float = 0.02  # sets held out (chosen with the seed) for the validation loss
+    seed: int = 0
+
+
+# preset -> (training settings, model settings other than vocab_size)
+PRESETS: dict[str, tuple[TrainConfig, dict]] = {
+    "default": (TrainConfig(), {"d_model": 256}),  # the reference architecture, 15 minutes
+    "small": (TrainConfig(recipe="small", epochs=30, minutes=1.5), {"d_model": 64}),  # tests and quick runs
+}
+RESUMABLE_CHANGES = {"epochs", "minutes"}  # settings a resumed run may change
+
+
+def default_out(preset: str) -> Path:
+    return gsfm_home() / "models" / preset
+
+
+# ---- distributed setup --------------------------------------------------------------------------------------
+@dataclass
+class Dist:
+    rank: int = 0
+    world: int = 1
+    device: torch.device = torch.device("cpu")
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+
+def setup_dist() -> Dist:
+    """One process, or one of torchrun's (gloo on CPU, nccl on GPU); torch threads = this process's share of cores."""
+    world, local_world = int(os.environ.get("WORLD_SIZE", 1)), int(os.environ.get("LOCAL_WORLD_SIZE", 1))
+    torch.set_num_threads(max(1, len(os.sched_getaffinity(0)) // local_world))
+    if world == 1:
+        return Dist(device=torch.device("cuda" if torch.cuda.is_available() else "cpu"))
+    if torch.cuda.is_available():
+        device = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
+        torch.cuda.set_device(device)
+        dist.init_process_group("nccl")
+    else:
+        device = torch.device("cpu")
+        dist.init_process_group("gloo")
+    return Dist(dist.get_rank(), world, device)
+
+
+def all_mean(value: float, d: Dist) -> float:
+    """The mean of `value` over all processes."""
+    if d.world == 1:
+        return value
+    t = torch.tensor([value], dtype=torch.float64, device=d.device)
+    dist.all_reduce(t)
+    return t.item() / d.world
+
+
+def agree(flag: bool, d: Dist) -> bool:
+    """Rank 0's flag, on every process (so all stop together)."""
+    if d.world == 1:
+        return flag
+    t = torch.tensor([int(flag)], device=d.device)
+    dist.broadcast(t, 0)
+    return bool(t.item())
+
+
+def batch_seed(seed: int, epoch: int, batch: int, rank: int) -> int:
+    return int(np.random.SeedSequence([seed, epoch, batch, rank]).generate_state(1)[0])
+
+
+@dataclass
+class Progress:
+    """Where training stands: `epoch` epochs done, plus `batch` batches of the next one (their losses summed)."""
+
+    epoch: int = 0
+    batch: int = 0
+    loss_sum: float = 0.0
+
+
+# ---- checkpoints --------------------------------------------------------------------------------------------
+def save_checkpoint(out: Path, model: GeneSetDAE, optimizer: torch.optim.Optimizer, scheduler, corpus: Corpus,
+                    tc: TrainConfig, progress: Progress, log: list[dict]) -> None:
+    """Atomically (re)write the model folder and its checkpoint/ (optimizer tensors + JSON state)."""
+    opt = optimizer.state_dict()
+    last = log[-1]
+    info = {
+        "corpus": {"recipe": asdict(corpus.recipe), "data_versions": corpus.data_versions,
+                   "fingerprint": corpus.fingerprint(), "n_sets": len(corpus), "n_genes": len(corpus.genes)},
+        "train_config": asdict(tc),
+        "training": {"epochs": last["epoch"], "train_loss": last["train_loss"], "val_loss": last["val_loss"],
+                     "seconds": round(sum(e["seconds"] for e in log), 1), "sets_per_s": last["sets_per_s"],
+                     "processes": last["processes"], "torch": torch.__version__,
+                     "saved_at": datetime.now(UTC).isoformat(timespec="seconds")},
+    }
+    with atomic_dir(out) as tmp:
+        write_folder(tmp, model, corpus.genes, info)
+        (tmp / "train_log.jsonl").write_text("".join(json.dumps(e) + "\n" for e in log))
+        ckpt = tmp / "checkpoint"
+        ckpt.mkdir()
+        save_file({f"{i}.{k}": v.detach().cpu().contiguous() for i, s in opt["state"].items() for k, v in s.items()},
+                  str(ckpt / "optimizer.safetensors"))
+        state = {"progress": asdict(progress), "param_groups": opt["param_groups"],
+                 "scheduler": scheduler.state_dict(), "log": log, **info}
+        (ckpt / "state.json").write_text(json.dumps(state, indent=1))
+
+
+def load_checkpoint(out: Path, model: GeneSetDAE, optimizer: torch.optim.Optimizer, scheduler,
+                    cfg: GSFMConfig, tc: TrainConfig, corpus: Corpus) -> tuple[Progress, list[dict]]:
+    """Restore weights, optimizer and scheduler from `out`; returns (progress, log). Refuses a mismatch."""
+    state = json.loads((out / "checkpoint" / "state.json").read_text())
+    saved = json.loads((out / "config.json").read_text())
+    old_tc = {k: v for k, v in state["train_config"].items() if k not in RESUMABLE_CHANGES}
+    new_tc = {k: v for k, v in asdict(tc).items() if k not in RESUMABLE_CHANGES}
+    mismatch = [name for name, old, new in [
+        ("model config", GSFMConfig.from_dict(saved).to_dict(), cfg.to_dict()),
+        ("corpus", state["corpus"]["fingerprint"], corpus.fingerprint()),
+        ("training settings", old_tc, new_tc)] if old != new]
+    if mismatch:
+        raise InputError(f"Cannot resume {out}: its {' and '.join(mismatch)} differ from this run's. "
+                         "Drop --resume to start afresh, or use another --out.")
+    model.load_state_dict(load_file(str(out / "model.safetensors")), strict=True)
+    tensors = load_file(str(out / "checkpoint" / "optimizer.safetensors"))
+    opt_state: dict[int, dict] = {}
+    for key, value in tensors.items():
+        i, name = key.split(".", 1)
+        opt_state.setdefault(int(i), {})[name] = value
+    optimizer.load_state_dict({"state": opt_state, "param_groups": state["param_groups"]})
+    scheduler.load_state_dict(state["scheduler"])
+    return Progress(**state["progress"]), state["log"]
+
+
+# ---- training -----------------------------------------------------------------------------------------------
+def evaluate(model: GeneSetDAE, corpus: Corpus, rows: np.ndarray, cfg: GSFMConfig, seed: int,
+             device: torch.device, batch_size: int = 1024) -> float:
+    """Mean loss over `rows` of the corpus, without dropout, with masking fixed by the seed."""
+    model.eval()
+    rng = np.random.default_rng([seed, 1])
+    total = 0.0
+    with torch.no_grad():
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start:start + batch_size]
+            _, loss = model(*make_batch(corpus.matrix[batch], cfg, rng, device))
+            total += loss.item() * len(batch)
+    model.train()
+    return total / max(1, len(rows))
+
+
+def train_epoch(net: torch.nn.Module, optimizer: torch.optim.Optimizer, corpus: Corpus, rows: np.ndarray,
+                cfg: GSFMConfig, tc: TrainConfig, d: Dist, progress: Progress, deadline: float | None,
+                show: bool) -> None:
+    """Train on the epoch's `rows` from batch `progress.batch` on, until the epoch ends or the deadline passes
+    (all processes stop at the same batch); advances `progress`."""
+    net.train()
+    n_batches = math.ceil(len(rows) / tc.batch_size)
+    bar = tqdm(range(progress.batch, n_batches), initial=progress.batch, total=n_batches, leave=False,
+               desc=f"epoch {progress.epoch + 1}/{tc.epochs}", disable=not show, unit="batch")
+    for b in bar:
+        if agree(deadline is not None and monotonic() > deadline, d):
+            break
+        seed = batch_seed(tc.seed, progress.epoch, b, d.rank)
+        torch.manual_seed(seed)  # dropout
+        batch = corpus.matrix[rows[b * tc.batch_size:(b + 1) * tc.batch_size]]
+        _, loss = net(*make_batch(batch, cfg, np.random.default_rng(seed), d.device))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        progress.batch += 1
+        progress.loss_sum += loss.item()
+        bar.set_postfix(loss=f"{progress.loss_sum / progress.batch:.5f}", refresh=False)
+
+
+def train(preset: str = "default", out: str | Path | None = None, recipe: str | None = None,
+          epochs: int | None = None, minutes: float | None = None, seed: int | None = None,
+          resume: bool = False, model_overrides: dict | None = None, show_progress: bool = True) -> Path:
+    """Train a model and write its folder (default `$GSFM_HOME/models/<preset>`); returns the folder.
+
+    The preset sets the recipe, width and budget; the other arguments override it (None = keep the preset's).
+    model_overrides: GSFMConfig fields, e.g. {"mask_fraction": 0.5, "scored": "hidden"}.
+    """
+    if preset not in PRESETS:
+        raise InputError(f"Unknown preset {preset!r}; choose one of {', '.join(PRESETS)}.")
+    base_tc, base_model = PRESETS[preset]
+    tc = replace(base_tc, **{k: v for k, v in dict(recipe=recipe, epochs=epochs, seed=seed).items() if v is not None})
+    if minutes is not None:
+        tc.minutes = minutes if minutes > 0 else None
+    out = Path(out).expanduser() if out else default_out(preset)
+    if out.exists() and any(out.iterdir()) and not (out / "config.json").exists():
+        raise InputError(f"{out} exists and is not a model folder; choose another --out.")
+    t_start = monotonic()
+    d = setup_dist()
+
+    # data: the corpus, and a held-out validation split
+    corpus = build_corpus(tc.recipe)
+    order = np.random.default_rng(tc.seed).permutation(len(corpus))
+    n_val = max(1, round(len(corpus) * tc.val_fraction))
+    val_rows, train_rows = np.sort(order[:n_val]), order[n_val:]
+
+    # model, optimizer, LR schedule
+    cfg = GSFMConfig(vocab_size=len(corpus.genes), **{**base_model, **(model_overrides or {})})
+    torch.manual_seed(tc.seed)
+    model = GeneSetDAE(cfg)
+    model.init_output_bias(np.asarray(corpus.matrix[train_rows].mean(0)).ravel())
+    model.to(d.device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=tc.lr, fused=True)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=tc.lr_factor, patience=tc.lr_patience)
+    progress, log = Progress(), []
+    if resume and (out / "checkpoint" / "state.json").exists():
+        progress, log = load_checkpoint(out, model, optimizer, scheduler, cfg, tc, corpus)
+    net = model if d.world == 1 else torch.nn.parallel.DistributedDataParallel(
+        model, device_ids=[d.device.index] if d.device.type == "cuda" else None)
+    sampler = DistributedSampler(range(len(train_rows)), num_replicas=d.world, rank=d.rank, seed=tc.seed)
+    if d.main:
+        print(f"training {out.name}: {len(train_rows):,} sets ({n_val} held out), {cfg.vocab_size:,} genes, "
+              f"{sum(p.numel() for p in model.parameters()):,} parameters, {d.world} process(es) x "
+              f"{torch.get_num_threads()} threads"
+              + (f"; resuming after epoch {progress.epoch}, batch {progress.batch}" if log else ""), file=sys.stderr)
+
+    deadline = t_start + tc.minutes * 60 if tc.minutes is not None else None
+    while progress.epoch < tc.epochs:
+        t0, first_batch = monotonic(), progress.batch
+        sampler.set_epoch(progress.epoch)
+        rows = train_rows[np.fromiter(sampler, np.int64)]
+        train_epoch(net, optimizer, corpus, rows, cfg, tc, d, progress, deadline, show_progress and d.main)
+        if progress.batch == first_batch:
+            break  # the budget was spent before this epoch began
+        train_seconds = monotonic() - t0
+        train_loss = all_mean(progress.loss_sum / progress.batch, d)
+        if not math.isfinite(train_loss):
+            raise InputError(f"Training diverged (loss {train_loss}) in epoch {progress.epoch + 1}; "
+                             "lower the learning rate.")
+        val_loss = evaluate(model, corpus, val_rows, cfg, tc.seed, d.device)
+        n_batches = math.ceil(len(rows) / tc.batch_size)
+        finished = progress.batch == n_batches
+        if finished:
+            scheduler.step(val_loss)
+        done = progress.epoch + 1 if finished else round(progress.epoch + progress.batch / n_batches, 3)
+        log.append({"epoch": done, "train_loss": round(train_loss, 6),
+                    "val_loss": round(val_loss, 6), "lr": optimizer.param_groups[0]["lr"],
+                    "seconds": round(monotonic() - t0, 2),
+                    "sets_per_s": round((progress.batch - first_batch) * tc.batch_size * d.world / train_seconds, 1),
+                    "processes": d.world, **({} if finished else {"partial": True})})
+        if finished:
+            progress = Progress(epoch=progress.epoch + 1)
+        if d.main:
+            save_checkpoint(out, model, optimizer, scheduler, corpus, tc, progress, log)
+            tqdm.write(f"epoch {done}: train loss {train_loss:.5f}, val loss {val_loss:.5f}, "
+                       f"{log[-1]['sets_per_s']:,.0f} sets/s, {log[-1]['seconds']:.0f} s", file=sys.stderr)
+        if not finished:
+            break  # budget spent in mid-epoch
+    if d.world > 1:
+        dist.barrier()
+        dist.destroy_process_group()
+    return out
+
+
+# ---- command line -------------------------------------------------------------------------------------------
+def run(args: argparse.Namespace) -> None:
+    """Train from parsed `gsfm train` options and print where the model went."""
+    out = train(preset=args.preset, out=args.out, recipe=args.recipe, epochs=args.epochs, minutes=args.minutes,
+                seed=args.seed, resume=args.resume)
+    if int(os.environ.get("RANK", 0)) == 0:
+        print(out)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m gsfm_model.train` (e.g. under torchrun): the options of `gsfm train`."""
+    from .cli import add_train_arguments
+
+    parser = argparse.ArgumentParser(prog="python -m gsfm_model.train", description=__doc__.splitlines()[0])
+    add_train_arguments(parser)
+    run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    main()
