@@ -22,7 +22,6 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy.stats import rankdata
-from sklearn.metrics import average_precision_score
 
 from .corpus import Corpus, build_corpus, load_recipe
 from .errors import InputError
@@ -69,47 +68,40 @@ class PopularityScorer:
 class CooccurrenceScorer:
     """Baseline: a candidate's mean Jaccard co-membership (over corpus sets) with the input genes.
 
-    Jaccard(i, j) = |sets with i and j| / |sets with i or j|; only the rows of XᵀX for the input genes are
-    computed, from the sparse corpus matrix, so memory stays O(chunk_genes x V).
+    Jaccard(i, j) = |sets with i and j| / |sets with i or j|, from XᵀX and the gene set counts. The dense V x V
+    float32 matrix (2 GB at V = 23k) is built block by block from the sparse corpus on the first `predict`.
     """
 
-    def __init__(self, corpus: Corpus, chunk_genes: int = 1024):
+    def __init__(self, corpus: Corpus, block: int = 1024):
         x = corpus.matrix.astype(np.float32).tocsr()
         x.data[:] = 1.0
         self.genes = list(corpus.genes)
         self._x = x
-        self._xt = x.T.tocsr()
-        self._size = np.asarray(x.sum(axis=0), dtype=np.float32).ravel()
         self._col = {g: i for i, g in enumerate(self.genes)}
-        self._chunk_genes = chunk_genes
+        self._block = block
+        self._jaccard: np.ndarray | None = None
 
-    def similarity(self, rows: np.ndarray) -> np.ndarray:
-        """Jaccard similarity [len(rows), V] of the genes at `rows` with every vocabulary gene."""
-        both = (self._xt[rows] @ self._x).toarray()
-        either = self._size[rows, None] + self._size[None, :] - both
-        return both / np.maximum(either, 1.0)
+    def jaccard(self) -> np.ndarray:
+        """The dense gene x gene Jaccard matrix (computed once)."""
+        if self._jaccard is None:
+            xt = self._x.T.tocsr()
+            size = np.asarray(self._x.sum(axis=0), dtype=np.float32).ravel()
+            out = np.empty((len(size), len(size)), np.float32)
+            for a in range(0, len(size), self._block):
+                both = (xt[a:a + self._block] @ self._x).toarray()
+                out[a:a + self._block] = both / np.maximum(size[a:a + self._block, None] + size - both, 1.0)
+            self._jaccard = out
+        return self._jaccard
 
     def predict(self, gene_sets: list[list[str]]) -> np.ndarray:
-        ids = [sorted({self._col[g] for g in s if g in self._col}) for s in gene_sets]
-        out = np.zeros((len(ids), len(self.genes)), np.float32)
-        start = 0
-        while start < len(ids):
-            stop, uniq = start, set()
-            while stop < len(ids) and (stop == start or len(uniq | set(ids[stop])) <= self._chunk_genes):
-                uniq |= set(ids[stop])
-                stop += 1
-            uniq_rows = np.asarray(sorted(uniq), np.int64)
-            if len(uniq_rows):
-                pos = {g: k for k, g in enumerate(uniq_rows)}
-                r, c, v = [], [], []
-                for i, s in enumerate(ids[start:stop]):
-                    r += [i] * len(s)
-                    c += [pos[g] for g in s]
-                    v += [1.0 / len(s)] * len(s)
-                mean = sp.csr_matrix((v, (r, c)), shape=(stop - start, len(uniq_rows)), dtype=np.float32)
-                out[start:stop] = mean @ self.similarity(uniq_rows)
-            start = stop
-        return out
+        r, c, v = [], [], []
+        for i, s in enumerate(gene_sets):
+            ids = sorted({self._col[g] for g in s if g in self._col})
+            r += [i] * len(ids)
+            c += ids
+            v += [1.0 / len(ids)] * len(ids)
+        mean = sp.csr_matrix((v, (r, c)), shape=(len(gene_sets), len(self.genes)), dtype=np.float32)
+        return np.asarray(mean @ self.jaccard(), dtype=np.float32)
 
 
 @dataclass
@@ -170,6 +162,17 @@ def auroc(scores: np.ndarray, positive: np.ndarray) -> float:
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
+def average_precision(scores: np.ndarray, positive: np.ndarray) -> float:
+    """Average precision, stepwise over distinct score thresholds (as sklearn's average_precision_score)."""
+    order = np.argsort(-scores, kind="mergesort")
+    s, y = scores[order], positive[order]
+    ends = np.r_[np.flatnonzero(np.diff(s)), len(s) - 1]  # last index of each tied block
+    tp = np.cumsum(y)[ends]
+    precision = tp / (ends + 1)
+    recall = tp / tp[-1]
+    return float(np.sum(np.diff(recall, prepend=0.0) * precision))
+
+
 def score_splits(scorer: Scorer, splits: Splits, universe: Sequence[str],
                  batch_size: int = PREDICT_BATCH) -> pd.DataFrame:
     """Per-split AUROC and AP: columns term, auroc, ap."""
@@ -192,7 +195,7 @@ def score_splits(scorer: Scorer, splits: Splits, universe: Sequence[str],
             pos = np.zeros(len(cand), bool)
             pos[[where[i] for i in hid]] = True
             s, y = scores[k, keep], pos[keep]
-            rows.append((splits.terms[start + k], auroc(s, y), float(average_precision_score(y, s))))
+            rows.append((splits.terms[start + k], auroc(s, y), average_precision(s, y)))
     return pd.DataFrame(rows, columns=["term", "auroc", "ap"])
 
 
@@ -225,35 +228,25 @@ def variant_dir(variant: str, recipe: str) -> Path:
 
 
 def read_model_info(path: Path) -> dict:
-    """Training facts from a model folder: config.json merged with the last train_log.jsonl record."""
-    info = json.loads((path / "config.json").read_text()) if (path / "config.json").exists() else {}
-    log = path / "train_log.jsonl"
-    if log.exists():
-        lines = [ln for ln in log.read_text().splitlines() if ln.strip()]
-        if lines:
-            info = {**json.loads(lines[-1]), **info}
-    return info
+    """A model folder's config.json (model config, `corpus` recipe and versions, `training` summary)."""
+    return json.loads((path / "config.json").read_text()) if (path / "config.json").exists() else {}
 
 
 def model_training_libraries(info: dict) -> list[str]:
-    """The libraries of the corpus a model folder was trained on (from its config's recipe)."""
-    recipe = info.get("recipe")
+    """The libraries of the corpus a model folder was trained on (config.json's corpus recipe)."""
+    recipe = info.get("corpus", {}).get("recipe", info.get("recipe"))
     if isinstance(recipe, dict) and "libraries" in recipe:
         return list(recipe["libraries"])
     if isinstance(recipe, str):
         return load_recipe(recipe).libraries
-    if "libraries" in info:
-        return list(info["libraries"])
-    raise InputError("The model folder's config.json does not record its training recipe; retrain it.")
+    raise InputError("The model folder's config.json does not record its training corpus recipe; retrain it.")
 
 
 def train_variant(variant: str, recipe: str, out: Path) -> None:
-    """Train a missing variant through the project's training entry point."""
-    try:
-        from .train import train
-    except ImportError as exc:
-        raise InputError(f"No trained model at {out} and no training module to make one ({exc}).") from exc
-    train(recipe=recipe, variant=variant, out=out)
+    """Train a missing variant with `gsfm_model.train` (the variant is a training preset)."""
+    from .train import train
+
+    train(preset=variant, out=out, recipe=None if recipe == "default" else recipe)
 
 
 def load_variant(variant: str, recipe: str, train_missing: bool = True) -> Contender:
@@ -346,12 +339,13 @@ def machine() -> str:
 
 
 def _fmt_train(info: dict) -> str:
-    secs = info.get("train_seconds", info.get("wall_s", info.get("elapsed_s")))
-    rate = info.get("sets_per_s", info.get("sets_per_second"))
-    parts = [f"vocabulary {info['vocab_size']:,}" if "vocab_size" in info else "",
-             f"{info['epochs']} epochs" if "epochs" in info else "",
-             f"training {secs / 60:.1f} min" if isinstance(secs, int | float) else "",
-             f"{rate:,.0f} sets/s" if isinstance(rate, int | float) else ""]
+    t = info.get("training", {})
+    recipe = info.get("corpus", {}).get("recipe", {})
+    parts = [f"recipe {recipe['name']}" if isinstance(recipe, dict) and "name" in recipe else "",
+             f"vocabulary {info['vocab_size']:,}" if "vocab_size" in info else "",
+             f"{t['epochs']} epochs" if "epochs" in t else "",
+             f"training {t['seconds'] / 60:.1f} min" if "seconds" in t else "",
+             f"{t['sets_per_s']:,.0f} sets/s" if "sets_per_s" in t else ""]
     return ", ".join(p for p in parts if p) or "no training record"
 
 

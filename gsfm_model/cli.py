@@ -93,6 +93,41 @@ def cmd_benchmark(args: argparse.Namespace) -> None:
         print(f"wrote {args.out}")
 
 
+# ---- gsfm train, gsfm complete -------------------------------------------------------------------------------
+def add_train_arguments(p: argparse.ArgumentParser) -> None:
+    """`gsfm train` options, shared with `torchrun -m gsfm_model.train` (kept here so the CLI need not import torch)."""
+    p.add_argument("--preset", default="default", choices=["default", "small"],
+                   help="default: reference architecture, default recipe, 15 min; small: small recipe, < 2 min")
+    p.add_argument("--recipe", help="corpus recipe name or .toml path (default: the preset's)")
+    p.add_argument("--out", help="model folder (default: $GSFM_HOME/models/<preset>)")
+    p.add_argument("--epochs", type=int, help="maximum number of epochs in all (default: the preset's)")
+    p.add_argument("--minutes", type=float, help="wall-clock budget of this run; 0 = none (default: the preset's)")
+    p.add_argument("--seed", type=int, help="random seed (default 0)")
+    p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out, if there is one")
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    from .train import run
+
+    run(args)
+
+
+def cmd_complete(args: argparse.Namespace) -> None:
+    import re
+
+    from .inference import load, unknown_message
+
+    genes = list(args.genes)
+    if args.file:
+        with open(args.file) as fh:
+            genes += [g for g in re.split(r"[\s,;]+", fh.read()) if g]
+    model = load(args.model)
+    norm = model.normalize(genes)
+    if norm.symbols and (norm.unknown or norm.ambiguous):
+        print(f"warning: {unknown_message(norm)}", file=sys.stderr)
+    print_frame(model.complete(genes, top=args.top).round({"score": 3}), args.json)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this layer's subcommands to the `gsfm` parser."""
     data = sub.add_parser("data", help="build, list and inspect gene-set libraries")
@@ -114,6 +149,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--name", help="library name (default: from the file name)")
     p.add_argument("--enrichr", action="store_true", help="download SOURCE by name from Enrichr")
     p.set_defaults(func=cmd_data_add)
+
+    p = sub.add_parser("train", help="train the gene-set model (default: 15 minutes -> $GSFM_HOME/models/default)")
+    add_train_arguments(p)
+    p.set_defaults(func=cmd_train)
+    p = sub.add_parser("complete", help="genes the model predicts to belong with the given genes")
+    p.add_argument("genes", nargs="*", metavar="GENE", help="gene symbols")
+    p.add_argument("--file", help="file of gene symbols (separated by whitespace, commas or semicolons)")
+    p.add_argument("--top", type=int, default=20, help="number of genes to list (default 20)")
+    p.add_argument("--model", help="model folder (default: $GSFM_HOME/models/default)")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_complete)
 
     p = sub.add_parser("benchmark", help="gene-set completion benchmark: baselines and model variants side by side")
     p.add_argument("--variants", nargs="*", default=[], metavar="NAME",

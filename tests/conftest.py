@@ -10,3 +10,46 @@ def real_data():
 
     build_all()
     default_mapper()  # loaded once, before any test points GSFM_HOME elsewhere
+
+
+SMALL_EPOCHS = 3  # epochs of the shared small model (tests/test_train.py resumes a run to the same point)
+
+
+@pytest.fixture(scope="session")
+def small_model_dir(real_data, tmp_path_factory):
+    """The small preset (small recipe, d_model 64) trained once on the real data: 3 epochs, seed 0."""
+    from gsfm_model.train import train
+
+    out = tmp_path_factory.mktemp("models") / "small"
+    return train(preset="small", out=out, epochs=SMALL_EPOCHS, minutes=0, seed=0, show_progress=False)
+
+
+@pytest.fixture(scope="session")
+def small_model(small_model_dir):
+    """The shared small model, loaded on the CPU."""
+    import gsfm_model
+
+    return gsfm_model.load(small_model_dir, device="cpu")
+
+
+# Libraries the test index covers: small, so the build takes seconds, and real (interferon pathways in WP).
+INDEX_TEST_LIBRARIES = ["KEGG_2021_Human", "WikiPathway_2023_Human"]
+
+
+@pytest.fixture(scope="session")
+def small_index_dir(small_model_dir, tmp_path_factory):
+    """The index of the shared small model over INDEX_TEST_LIBRARIES (no gene names in its text index)."""
+    from index import build_index
+
+    out = tmp_path_factory.mktemp("indexes") / "small"
+    return build_index(small_model_dir, libraries=INDEX_TEST_LIBRARIES, out=out, text_genes=False)
+
+
+@pytest.fixture(scope="session")
+def small_tools(small_model_dir, small_index_dir):
+    """`assistant.tools` pointed at the small model and its test index for the session."""
+    from assistant import tools
+
+    tools.configure(small_model_dir, small_index_dir)
+    yield tools
+    tools.configure()
