@@ -63,9 +63,7 @@ def _from_file(path: Path) -> dict[str, Any]:
         raise LLMError(f"{path} is not valid TOML ({exc}); fix or delete the file.") from exc
     unknown = sorted(set(section) - set(_FIELDS))
     if unknown:
-        raise LLMError(
-            f"Unknown key(s) {unknown} in the [llm] section of {path}; valid keys: {sorted(_FIELDS)}."
-        )
+        raise LLMError(f"Unknown key(s) {unknown} in the [llm] section of {path}; valid keys: {sorted(_FIELDS)}.")
     return section
 
 

@@ -98,9 +98,10 @@ def join_parts(parts: Sequence[Path], dest: Path, sha256: str) -> Path:
     total = sum(p.stat().st_size for p in parts)
     digest = hashlib.sha256()
     with atomic_write(dest) as tmp:
-        with open(tmp, "wb") as out, tqdm(
-            total=total, unit="B", unit_scale=True, desc=f"join {dest.name}", leave=False
-        ) as bar:
+        with (
+            open(tmp, "wb") as out,
+            tqdm(total=total, unit="B", unit_scale=True, desc=f"join {dest.name}", leave=False) as bar,
+        ):
             for part in parts:
                 with open(part, "rb") as src:
                     while block := src.read(1 << 20):

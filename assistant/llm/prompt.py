@@ -75,8 +75,7 @@ def to_template_messages(messages: list[BaseMessage]) -> list[dict[str, Any]]:
             out.append(item)
         elif isinstance(message, ToolMessage):
             out.append(
-                {"role": "tool", "content": _text(message), "tool_call_id": message.tool_call_id,
-                 "name": message.name}
+                {"role": "tool", "content": _text(message), "tool_call_id": message.tool_call_id, "name": message.name}
             )
         else:
             raise LLMError(f"Cannot send a {type(message).__name__} to a local model.")
@@ -89,8 +88,7 @@ def _inline_tools(messages: list[dict[str, Any]], tools: list[dict[str, Any]] | 
     for msg in messages:
         if msg["role"] == "assistant" and msg.get("tool_calls"):
             calls = "\n".join(
-                f"<tool_call>\n{_call_json(c['function']['name'], c['function']['arguments'])}"
-                "\n</tool_call>"
+                f"<tool_call>\n{_call_json(c['function']['name'], c['function']['arguments'])}\n</tool_call>"
                 for c in msg["tool_calls"]
             )
             out.append({"role": "assistant", "content": "\n".join(filter(None, [msg["content"], calls]))})

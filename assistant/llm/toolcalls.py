@@ -45,8 +45,10 @@ def _as_call(obj: Any, tool_names: Collection[str]) -> tuple[str, dict[str, Any]
         return None
     if isinstance(obj.get("function"), dict):  # OpenAI shape {"type": "function", "function": {...}}
         obj = obj["function"]
+        if "arguments" not in obj:
+            return None  # a tool schema (small models echo them), not a call
     name = obj.get("name")
-    if not isinstance(name, str):
+    if not isinstance(name, str) or "description" in obj:
         return None
     has_args = "arguments" in obj or "parameters" in obj
     if not has_args and name not in tool_names:
@@ -59,7 +61,9 @@ def _as_call(obj: Any, tool_names: Collection[str]) -> tuple[str, dict[str, Any]
             return None
     if args is None:
         args = {}
-    return (name, args) if isinstance(args, dict) else None
+    if not isinstance(args, dict) or (args.get("type") == "object" and "properties" in args):
+        return None  # not arguments, or a JSON schema echoed back
+    return name, args
 
 
 def _calls_in(obj: Any, tool_names: Collection[str]) -> list[tuple[str, dict[str, Any]]] | None:
@@ -128,9 +132,7 @@ def _next_brace(text: str, pos: int) -> int:
     return min(hits) if hits else -1
 
 
-def parse_tool_calls(
-    text: str, tool_names: Collection[str], previous: Iterable[str] = ()
-) -> ParsedOutput:
+def parse_tool_calls(text: str, tool_names: Collection[str], previous: Iterable[str] = ()) -> ParsedOutput:
     """Split raw model text into content and tool calls.
 
     Args:
