@@ -1,0 +1,63 @@
+"""`gsfm setup`: every step `make run` needs before the app starts; finished steps are skipped."""
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+
+def _run_cli(argv: list[str]) -> None:
+    from .cli import build_parser
+
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+def step_data() -> str:
+    from gsfm_model.loaders import build_all
+
+    built = build_all()
+    return f"built {', '.join(built)}" if built else "all libraries already in the cache"
+
+
+def step_model() -> str:
+    from gsfm_model.paths import cache_dir
+
+    folder = cache_dir("models") / "default"
+    if (folder / "model.safetensors").exists():
+        return f"default model already trained ({folder})"
+    _run_cli(["train"])
+    return f"trained the default model into {folder}"
+
+
+def step_index() -> str:
+    from index.store import index_is_current
+
+    if index_is_current():
+        return "indexes are up to date"
+    _run_cli(["index", "build"])
+    return "built the indexes"
+
+
+def step_llm() -> str:
+    from .llm.gguf import prepare_default_model
+
+    return f"local LLM ready: {prepare_default_model()}"
+
+
+STEPS: list[tuple[str, Callable[[], str]]] = [
+    ("gene-set data", step_data), ("GSFM model", step_model), ("FAISS indexes", step_index),
+    ("local LLM", step_llm),
+]
+
+
+def cmd_setup(args: argparse.Namespace) -> None:
+    for i, (label, step) in enumerate(STEPS, 1):
+        t0 = time.perf_counter()
+        print(f"[{i}/{len(STEPS)}] {label} ...", flush=True)
+        print(f"[{i}/{len(STEPS)}] {label}: {step()} ({time.perf_counter() - t0:.0f} s)", flush=True)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("setup", help="download data, train the model, build indexes, prepare the LLM (skips done steps)")
+    p.set_defaults(func=cmd_setup)

@@ -1,0 +1,96 @@
+"""`gsfm` twins of the tools (`gsfm predict-functions TP53 --json`, ...): parse, call, print. No logic here."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from collections.abc import Callable
+
+import pandas as pd
+
+
+def _genes(args: argparse.Namespace) -> list[str]:
+    """Genes from the positional arguments and/or --file (one or more per line; '-' = stdin)."""
+    genes = list(args.genes or [])
+    if args.file:
+        text = sys.stdin.read() if args.file == "-" else open(args.file, encoding="utf-8").read()
+        genes += text.replace(",", " ").split()
+    return genes
+
+
+def _print(result: object, as_json: bool) -> None:
+    from gsfm_model.cli import print_frame
+
+    frames = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)} \
+        if dataclasses.is_dataclass(result) else {"": result}
+    for name, value in frames.items():
+        if isinstance(value, pd.DataFrame):
+            if name and not as_json:
+                print(f"\n== {name} ==")
+            out = value if as_json else value.assign(**{c: value[c].map(_join) for c in value.columns
+                                                         if value[c].map(lambda v: isinstance(v, list)).any()})
+            print_frame(out, as_json)
+    first = next((v for v in frames.values() if isinstance(v, pd.DataFrame)), None)
+    note = getattr(result, "note", None) or (first.attrs.get("note") if first is not None else "")
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+
+
+def _join(value: object) -> object:
+    return ", ".join(map(str, value)) if isinstance(value, list) else value
+
+
+def _runner(call: Callable[[argparse.Namespace], object]) -> Callable[[argparse.Namespace], None]:
+    return lambda args: _print(call(args), args.json)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from . import tools
+
+    def add(name: str, help_: str, call: Callable, gene: str | None = None) -> argparse.ArgumentParser:
+        p = subparsers.add_parser(name, help=help_)
+        if gene == "one":
+            p.add_argument("gene", help="gene symbol or alias")
+        elif gene == "list":
+            p.add_argument("genes", nargs="*", help="gene symbols (or use --file)")
+            p.add_argument("--file", help="file with gene symbols ('-' for stdin)")
+        p.add_argument("--json", action="store_true", help="print JSON records instead of a table")
+        p.set_defaults(func=_runner(call))
+        return p
+
+    add("gene-info", "facts and known annotations of one gene", lambda a: tools.gene_info(a.gene), "one")
+    p = add("predict-functions", "predicted functions of one gene (score, z, known/novel, term AUROC)",
+            lambda a: tools.predict_functions(a.gene, a.libraries, a.top, a.novel_only), "one")
+    p.add_argument("--libraries", nargs="+", help="only these libraries")
+    p.add_argument("--top", type=int, default=25)
+    p.add_argument("--novel-only", action="store_true", help="only terms the gene is not annotated to")
+    p = add("similar-genes", "nearest genes in the model's embedding", lambda a: tools.similar_genes(a.gene, a.k),
+            "one")
+    p.add_argument("-k", type=int, default=20)
+    p = add("complete-gene-set", "the gene set augmented by the model",
+            lambda a: tools.complete_gene_set(_genes(a), a.top), "list")
+    p.add_argument("--top", type=int, default=50)
+    for name, fn, help_ in (("enrich", tools.enrich, "Fisher enrichment against the libraries"),
+                            ("gsfm-enrich", tools.gsfm_enrich, "enrichment of the GSFM-augmented set beside plain")):
+        p = add(name, help_, lambda a, fn=fn: fn(_genes(a), a.libraries, _background(a)).head(a.top), "list")
+        p.add_argument("--libraries", nargs="+", help="only these libraries (default: all but gene2pubmed)")
+        p.add_argument("--background", help="file of background genes (default: each library's genes)")
+        p.add_argument("--top", type=int, default=30, help="rows to print")
+    p = add("search-terms", "gene sets matching free text", lambda a: tools.search_terms(" ".join(a.text), a.k))
+    p.add_argument("text", nargs="+")
+    p.add_argument("-k", type=int, default=10)
+    p = add("search-genes", "genes whose names match free text", lambda a: tools.search_genes(" ".join(a.text), a.k))
+    p.add_argument("text", nargs="+")
+    p.add_argument("-k", type=int, default=10)
+    p = add("similar-terms", "terms nearest to a gene set in the model's embedding",
+            lambda a: tools.similar_terms(_genes(a), a.k), "list")
+    p.add_argument("-k", type=int, default=10)
+    p = add("hypotheses", "testable hypotheses with evidence and experiments",
+            lambda a: tools.hypotheses(_genes(a), a.k), "list")
+    p.add_argument("-k", type=int, default=5)
+
+
+def _background(args: argparse.Namespace) -> list[str] | None:
+    if not args.background:
+        return None
+    return open(args.background, encoding="utf-8").read().replace(",", " ").split()

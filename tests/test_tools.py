@@ -1,0 +1,219 @@
+"""The tool layer on real data and the real small model: biology, statistics, input handling, CLI twins."""
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import false_discovery_control, fisher_exact, hypergeom
+
+from gsfm_model.errors import InputError
+from index.matrices import library_matrix
+from index.stats import hypergeom_sf
+
+INTERFERON = ["ISG15", "IFIT1", "IFIT3", "MX1", "OAS1", "IRF7", "STAT1", "IFI6", "IFI44L", "RSAD2", "OAS2", "MX2"]
+KEGG = "KEGG_2021_Human"
+
+pytestmark = pytest.mark.usefixtures("real_data")
+
+
+@pytest.fixture(scope="module")
+def tools(small_tools):
+    return small_tools
+
+
+def kegg_term(name: str) -> list[str]:
+    lm = library_matrix(KEGG)
+    i = int(np.flatnonzero(lm.terms.term == name)[0])
+    return lm.genes[lm.matrix[i].indices].tolist()
+
+
+# ---- enrichment: statistics checked against scipy -----------------------------------------------------------
+def test_hypergeom_kernel_matches_scipy():
+    rng = np.random.default_rng(1)
+    N = rng.integers(50, 20000, 2000)
+    K = np.minimum(rng.integers(1, 3000, 2000), N)
+    n = np.minimum(rng.integers(1, 3000, 2000), N)
+    k = np.minimum(rng.binomial(n, K / N) + rng.integers(0, 20, 2000), np.minimum(n, K))
+    np.testing.assert_allclose(hypergeom_sf(k, N, K, n), hypergeom.sf(k - 1, N, K, n), rtol=1e-8, atol=1e-300)
+
+
+def test_enrich_matches_fisher_exact_by_hand():
+    p53 = kegg_term("p53 signaling pathway")
+    genes = p53[:6] + ["ACTB", "GAPDH", "ALB", "INS"]  # 6 members, 4 non-members, all in KEGG
+    universe = set(library_matrix(KEGG).genes)
+    df = pd.DataFrame(tools_enrich(genes))
+    row = df[df.term == "p53 signaling pathway"].iloc[0]
+    N, K, n, k = len(universe), len(p53), len([g for g in genes if g in universe]), 6
+    assert (row.background_size, row.term_size, row.list_size, row.overlap) == (N, K, n, k)
+    table = [[k, K - k], [n - k, N - K - n + k]]
+    assert row.p_value == pytest.approx(fisher_exact(table, alternative="greater").pvalue, rel=1e-9)
+    a, b, c, d = k, K - k, n - k, N - K - n + k
+    assert row.odds_ratio == pytest.approx(a * d / max(b * c, 1))
+    assert sorted(row.genes) == sorted(p53[:6])
+    # BH within the library, over every term with at least one universe gene
+    from assistant import tools
+
+    full = tools.enrich(genes, libraries=[KEGG], min_overlap=0)
+    assert len(full) == (library_matrix(KEGG).sizes > 0).sum()
+    np.testing.assert_allclose(full.fdr, false_discovery_control(full.p_value, method="bh"), rtol=1e-9)
+
+
+def tools_enrich(genes, **kw):
+    from assistant import tools
+
+    return tools.enrich(genes, libraries=[KEGG], **kw)
+
+
+def test_enrich_honours_a_custom_background():
+    p53 = kegg_term("p53 signaling pathway")
+    others = [g for g in library_matrix(KEGG).genes if g not in set(p53)][:300]
+    background = p53[:40] + others + ["NOTAGENE1"]
+    genes = p53[:5] + p53[50:52] + others[:3]  # p53[50:52] are outside the background
+    df = tools_enrich(genes, background=background)
+    row = df[df.term == "p53 signaling pathway"].iloc[0]
+    N, K, n, k = 340, 40, 8, 5  # universe = background genes in KEGG; term restricted to it
+    assert (row.background_size, row.term_size, row.list_size, row.overlap) == (N, K, n, k)
+    table = [[k, K - k], [n - k, N - K - n + k]]
+    assert row.p_value == pytest.approx(fisher_exact(table, alternative="greater").pvalue, rel=1e-9)
+    assert set(df.attrs["unmapped"]) == set(p53[50:52])
+    assert set(g for gs in df.genes for g in gs) <= set(background)
+
+
+def test_interferon_list_top_term_is_interferon():
+    from assistant import tools
+
+    df = tools.enrich(INTERFERON[:7])  # the brief's list, against every default library
+    assert df.p_value.is_monotonic_increasing
+    curated = df[df.library.isin(["GO_BP", "GO_Biological_Process_2023", KEGG, "WikiPathway_2023_Human"])]
+    assert re.search("interferon|virus|symbiont", curated.term.iat[0], re.I), curated.term.iat[0]
+    assert any("interferon" in t.lower() for t in curated.term.head(3)), curated.term.head(3).tolist()
+    go = df[df.library == "GO_BP"]
+    assert "interferon" in go.term.iat[0].lower() and go.fdr.iat[0] < 1e-6
+    assert set(go.genes.iat[0]) <= set(INTERFERON)
+
+
+def test_enrich_reports_unmapped_and_rejects_bad_input():
+    from assistant import tools
+
+    df = tools.enrich(INTERFERON + ["NOTAGENE1", "notagene2"], libraries=[KEGG])
+    assert set(df.attrs["unmapped"]) == {"NOTAGENE1", "notagene2"}
+    assert "NOTAGENE1" in df.attrs["note"]
+    with pytest.raises(InputError, match="empty"):
+        tools.enrich([])
+    with pytest.raises(InputError, match="empty"):
+        tools.enrich("  ")
+    with pytest.raises(InputError, match="5,000"):
+        tools.enrich(["TP53"] * 5001)
+    with pytest.raises(InputError, match="None of the genes"):
+        tools.enrich(["NOTAGENE1", "NOTAGENE2"])
+    with pytest.raises(InputError, match="Unknown libraries"):
+        tools.enrich(INTERFERON, libraries=["NoSuchLibrary"])
+
+
+# ---- model tools ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("pathway", ["Oxidative phosphorylation", "Ribosome", "Synaptic vesicle cycle",
+                                     "ABC transporters"])
+def test_completion_ranks_hidden_pathway_members_above_random_genes(tools, pathway):
+    members = [g for g in kegg_term(pathway) if g in tools.context().vocab_pos]
+    rng = np.random.default_rng(0)
+    rng.shuffle(members)
+    given, hidden = members[: len(members) // 2], members[len(members) // 2:]
+    df = tools.complete_gene_set(given, top=100_000)
+    assert df.input.sum() == len(given) and set(df.gene[df.input]) == set(given)
+    ranks = dict(zip(df.gene, df["rank"]))
+    others = [g for g in df.gene[~df.input] if g not in set(members)]
+    random_genes = rng.choice(others, 500, replace=False)
+    auroc = np.mean([[ranks[h] < ranks[r] for r in random_genes] for h in hidden])
+    assert auroc > 0.75, auroc  # hidden members beat random genes (the small model reaches ~0.86-0.94)
+
+
+def test_complete_gene_set_columns(tools):
+    df = tools.complete_gene_set(["PSMA1", "PSMA2", "PSMB1", "NOTAGENE1"], top=10)
+    assert list(df.columns) == ["rank", "gene", "name", "score", "z", "input"]
+    assert (~df.input).sum() == 10 and df["rank"].is_monotonic_increasing
+    assert df.attrs["unmapped"] == ["NOTAGENE1"]
+    assert df.score.between(0, 1).all()
+
+
+def test_predict_functions_follows_the_reference_rule(tools):
+    df = tools.predict_functions("ATP5F1A", top=100_000)
+    assert len(df) > 0
+    assert list(df.columns) == ["library", "term", "score", "z", "known", "term_auroc", "term_size"]
+    assert df.z.is_monotonic_decreasing
+    assert ((df.score > 0.5) | (df.z > 1.645)).all()
+    for row in df.itertuples():  # known = already a member of the term in its library
+        lm = library_matrix(row.library)
+        i = int(np.flatnonzero(lm.terms.term == row.term)[0])
+        assert row.known == ("ATP5F1A" in set(lm.genes[lm.matrix[i].indices]))
+    assert df.known.any()  # its oxidative phosphorylation pathways are among its top predictions
+    novel = tools.predict_functions("ATP5F1A", top=100_000, novel_only=True)
+    assert not novel.known.any() and len(novel) == (~df.known).sum()
+    only_kegg = tools.predict_functions("ATP5F1A", libraries=[KEGG], top=100_000)
+    assert (only_kegg.library == KEGG).all()
+
+
+def test_similar_genes_of_a_proteasome_subunit_are_proteasome_genes(tools):
+    df = tools.similar_genes("PSMA1", k=10)
+    assert list(df.columns) == ["gene", "name", "similarity", "n_known_terms", "known_functions"]
+    assert "PSMA1" not in set(df.gene) and df.similarity.is_monotonic_decreasing
+    assert df.gene.str.startswith("PSM").sum() >= 5, df.gene.tolist()
+
+
+def test_single_gene_tools_normalise_and_refuse_unknowns(tools):
+    assert tools.gene_info("p53").symbol.iat[0] == "TP53"  # alias -> official symbol
+    info = tools.gene_info("TP53").iloc[0]
+    assert info["name"] == "tumor protein p53" and info.location.startswith("chr17")
+    assert info.n_known_terms > 10 and info.in_model in (True, False)
+    with pytest.raises(InputError, match="did you mean"):
+        tools.predict_functions("STAT11")
+    with pytest.raises(InputError, match="not a known human gene"):
+        tools.similar_genes("NOTAGENE1")
+    with pytest.raises(InputError, match="one symbol"):
+        tools.predict_functions("TP53 MDM2")
+
+
+def test_search_terms_returns_real_terms(tools):
+    df = tools.search_terms("interferon gamma response", k=5)
+    assert list(df.columns) == ["library", "term", "description", "similarity", "term_size"]
+    assert "interferon" in df.term.iat[0].lower()
+    with pytest.raises(InputError):
+        tools.search_terms(" ")
+
+
+def test_gsfm_enrich_flags_what_the_model_added(tools):
+    df = tools.gsfm_enrich(INTERFERON, libraries=[KEGG, "WikiPathway_2023_Human"], add=30)
+    added = df.attrs["added"]
+    assert len(added) == 30 and not set(added) & set(INTERFERON)
+    for row in df.head(50).itertuples():
+        assert set(row.added_genes) <= set(added) and set(row.added_genes) <= set(row.genes)
+        assert row.augmented_only == (row.fdr <= 0.05 and not row.fdr_plain <= 0.05)
+
+
+def test_hypotheses_are_structured_and_grounded(tools):
+    for subject in (["ATP5F1A"], INTERFERON):
+        result = tools.hypotheses(subject, k=4)
+        hyp, ev = result.hypotheses, result.evidence
+        assert 1 <= len(hyp) <= 4
+        assert set(ev.id) <= set(hyp.id) and hyp.experiment.str.len().gt(10).all()
+        assert hyp.strength.isin(["strong", "moderate", "weak"]).all()
+        for row in hyp.itertuples():
+            assert row.term in set(library_matrix(row.library).terms.term)
+
+
+def test_tools_are_safe_to_share_between_threads(tools):
+    genes = ["PSMA1", "STAT1", "TP53", "ATP5F1A"] * 4
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda g: tools.predict_functions(g).term.tolist(), genes))
+    assert all(r == results[i % 4] for i, r in enumerate(results))
+
+
+def test_cli_twins_print_json(tools, capsys):
+    from assistant.cli import main
+
+    main(["enrich", *INTERFERON, "--libraries", KEGG, "--json", "--top", "3"])
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 3 and rows[0]["library"] == KEGG
+    main(["predict-functions", "ATP5F1A", "--top", "5"])
+    assert "term_auroc" in capsys.readouterr().out
