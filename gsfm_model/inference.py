@@ -142,8 +142,10 @@ class GSFM:
 
     def predict(self, gene_sets: Sequence[Sequence[str]], batch_size: int = 1024) -> np.ndarray:
         """Scores of every vocabulary gene for each set: float32 [len(gene_sets), len(genes)], higher = more
-        likely a member. The scores are the model's raw logits (sigmoid(score) is the BCE model's membership
-        probability). Unknown symbols are ignored; a set with no known gene raises InputError."""
+        likely a member. For a model with the item-item head (config item_item, the default for trained models)
+        they are cosine-scale scores, higher = more likely member (about 0..1; not logits, not probabilities);
+        for a pure DAE (e.g. a reference folder) they are its raw logits. Unknown symbols are ignored; a set with
+        no known gene raises InputError."""
         return self._run(gene_sets, batch_size, embed=False)
 
     def encode(self, gene_sets: Sequence[Sequence[str]], batch_size: int = 1024) -> np.ndarray:
@@ -151,7 +153,7 @@ class GSFM:
         return self._run(gene_sets, batch_size, embed=True)
 
     def complete(self, genes: Sequence[str], top: int = 20) -> pd.DataFrame:
-        """The `top` highest-scoring genes not in the input: columns rank, gene, score (logit), name."""
+        """The `top` highest-scoring genes not in the input: columns rank, gene, score (as `predict`), name."""
         logits = self.predict([genes])[0]
         logits[[self.column[g] for g in self.normalize(genes).symbols]] = -np.inf
         best = np.argsort(-logits, kind="stable")[:top]
@@ -181,7 +183,7 @@ class GSFM:
             chunk = columns[start:start + batch_size]
             offsets = np.concatenate([[0], np.cumsum([len(c) for c in chunk])])
             x = Sets(torch.from_numpy(np.concatenate(chunk)), torch.from_numpy(offsets)).to(self.device)
-            out[start:start + len(chunk)] = (self.model.encode(x) if embed else self.model(x)[0]).float().cpu()
+            out[start:start + len(chunk)] = (self.model.encode(x) if embed else self.model.scores(x)).float().cpu()
         return out
 
     def _columns(self, gene_sets: Sequence[Sequence[str]]) -> list[np.ndarray]:

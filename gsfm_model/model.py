@@ -1,8 +1,10 @@
 """The gene-set denoising autoencoder: one config dataclass, the network, its loss, and how a batch is made.
 
 Reads top to bottom: GSFMConfig -> Sets (a batch of input sets) -> SparseLinear / MLP
--> GeneSetDAE.forward(x, targets) -> (logits, loss) -> make_batch (input masking, which genes are scored).
-Shapes: B sets per batch, V genes, d = d_model.
+-> fit_item_item / ItemItemHead (a closed-form item-item scorer next to the network)
+-> GeneSetDAE.forward(x, targets) -> (logits, loss); GeneSetDAE.scores(x) (what `predict` returns)
+-> make_batch (input masking, which genes are scored).
+Shapes: B sets per batch, V genes, d = d_model, n sets in a corpus.
 """
 from __future__ import annotations
 
@@ -41,6 +43,13 @@ class GSFMConfig:
     loss: "bce" (binary cross-entropy of every scored gene, the reference) or "softmax" (multinomial: each
         positive gene's cross-entropy against all scored genes, averaged over the set's positives).
     pos_weight: weight of the positive (member) terms in the BCE loss; sets are ~60 of ~20,000 genes.
+    item_item: add the fitted item-item head (ItemItemHead, a fixed float16 [V, V] buffer `item_item.weight`);
+        `scores` (and so `GSFM.predict`) then come from it instead of the DAE logits. False by default so that
+        configs written before it existed (and reference folders) load as the pure DAEs they are; the training
+        presets turn it on.
+    item_p, item_beta: the head's set-size weight exponent and candidate-side normalisation (fit_item_item).
+    dae_weight: with the head, the DAE's per-set standardised logits are added to the head's standardised
+        scores with this weight (0 = head only); see GeneSetDAE.scores.
     """
 
     vocab_size: int
@@ -51,6 +60,10 @@ class GSFMConfig:
     scored: str = "all"
     loss: str = "bce"
     pos_weight: float = 1.0
+    item_item: bool = False
+    item_p: float = 1.0
+    item_beta: float = 0.5
+    dae_weight: float = 0.0
 
     def __post_init__(self):
         if self.loss not in LOSSES:
@@ -61,6 +74,8 @@ class GSFMConfig:
             raise InputError(f"mask_fraction must be in [0, 1), not {self.mask_fraction}.")
         if self.depth < 1 or self.d_model < 1 or self.vocab_size < 1:
             raise InputError("vocab_size, d_model and depth must be positive.")
+        if self.dae_weight < 0:
+            raise InputError(f"dae_weight must be >= 0, not {self.dae_weight}.")
 
     @classmethod
     def from_dict(cls, data: dict) -> GSFMConfig:
@@ -137,14 +152,66 @@ class MLP(nn.Module):
         return x
 
 
+# ---- the item-item head ------------------------------------------------------------------------------------
+def fit_item_item(matrix: sp.csr_matrix, p: float = 1.0, beta: float = 0.5, block: int = 1024) -> np.ndarray:
+    """The head's weight W, float16 [V, V], from a binary corpus matrix [n, V] (pass the training rows only).
+
+    X is the 0/1 matrix and size[s] the number of genes of set s:
+        G = Xᵀ diag(size ** -p) X                      (co-membership; a set of k genes contributes k ** -p)
+        W[i, j] = G[i, j] / (sqrt(G[i, i]) * G[j, j] ** beta),   W[i, i] = 0
+    With p = 1, beta = 0.5 this is a cosine similarity of genes over size-weighted sets. Deterministic; computed
+    `block` rows at a time (extra memory ~ block x V x 4 bytes).
+    """
+    x = matrix.tocsr().astype(np.float32)  # [n, V]
+    x.data[:] = 1.0
+    sizes = np.maximum(np.diff(x.indptr), 1).astype(np.float32)  # [n]
+    xwt = (sp.diags(sizes ** -p) @ x).T.tocsr()  # [V, n], each set weighted by size ** -p
+    diag = np.maximum(np.asarray(xwt.sum(axis=1), np.float32).ravel(), 1e-12)  # [V] G[i, i]
+    n_genes = x.shape[1]
+    w = np.empty((n_genes, n_genes), np.float16)  # [V, V]
+    for a in range(0, n_genes, block):
+        g = (xwt[a:a + block] @ x).toarray()  # [b, V] rows a.. of G
+        g /= np.sqrt(diag[a:a + block, None])
+        g /= diag[None, :] ** beta
+        g[np.arange(g.shape[0]), np.arange(a, a + g.shape[0])] = 0.0  # a gene is predicted from the others only
+        w[a:a + block] = g
+    return w
+
+
+class ItemItemHead(nn.Module):
+    """Scores [B, V] = the mean over each set's genes of W's rows. W is fitted (fit_item_item), not trained: a
+    float16 buffer, so model.safetensors stores it as `item_item.weight` and optimizers never see it."""
+
+    def __init__(self, n_genes: int):
+        super().__init__()
+        self.register_buffer("weight", torch.zeros(n_genes, n_genes, dtype=torch.float16))  # [V, V], filled later
+
+    def fit(self, matrix: sp.csr_matrix, p: float, beta: float) -> None:
+        """Set W from a corpus matrix [n, V] (fit_item_item)."""
+        with torch.no_grad():
+            self.weight.copy_(torch.from_numpy(fit_item_item(matrix, p, beta)))
+
+    def forward(self, x: Sets) -> torch.Tensor:
+        # x: B sets -> [B, V] float32
+        return F.embedding_bag(x.genes, self.weight, x.offsets, mode="mean", include_last_offset=True).float()
+
+
+def standardise(scores: torch.Tensor) -> torch.Tensor:
+    """Each row [B, V] to mean 0, standard deviation 1 (a constant row becomes 0)."""
+    centred = scores - scores.mean(1, keepdim=True)
+    return centred / centred.std(1, keepdim=True).clamp_min(1e-12)
+
+
 class GeneSetDAE(nn.Module):
-    """Denoising autoencoder over gene sets: encoder (sparse multi-hot -> d) and decoder (d -> V logits)."""
+    """Denoising autoencoder over gene sets: encoder (sparse multi-hot -> d) and decoder (d -> V logits), plus,
+    with config.item_item, the fitted item-item head that `scores` uses."""
 
     def __init__(self, config: GSFMConfig):
         super().__init__()
         self.config = config
         self.encoder = MLP(config.encoder_widths(), config.dropout, sparse_input=True)
         self.decoder = MLP(config.decoder_widths(), config.dropout)
+        self.item_item = ItemItemHead(config.vocab_size) if config.item_item else None
 
     def init_output_bias(self, frequency: np.ndarray) -> None:
         """Start each gene's output at its prior log-odds (frequency: [V], the fraction of training sets holding
@@ -156,6 +223,18 @@ class GeneSetDAE(nn.Module):
     def encode(self, x: Sets) -> torch.Tensor:
         # x: B sets -> [B, d] set embeddings
         return self.encoder(x)
+
+    def scores(self, x: Sets) -> torch.Tensor:
+        """x: B sets -> [B, V], higher = more likely a member. Without the head: the DAE logits. With it: the
+        head's cosine-scale scores h, plus dae_weight * std(h) * standardise(DAE logits) per set (so the ranking
+        is that of standardise(h) + dae_weight * standardise(logits), on h's scale; dae_weight 0 gives h)."""
+        if self.item_item is None:
+            return self.forward(x)[0]
+        head = self.item_item(x)  # [B, V]
+        if self.config.dae_weight == 0:
+            return head
+        dae = standardise(self.forward(x)[0])  # [B, V]
+        return head + self.config.dae_weight * head.std(1, keepdim=True) * dae
 
     def forward(self, x: Sets, targets: torch.Tensor | None = None,
                 scored: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:

@@ -4,7 +4,14 @@
     torchrun --nproc_per_node=2 -m gsfm_model.train --preset small     # DistributedDataParallel, same options
 
 Budget: a run takes batches until its wall-clock budget (--minutes, counted from the start, corpus building
-included) is spent, then validates and saves; a stop in mid-epoch is saved too and `--resume` continues there.
+included, fitting the item-item head excluded) is spent, then validates and saves; a stop in mid-epoch is saved
+too and `--resume` continues there.
+
+Item-item head (GSFMConfig.item_item, on in the presets): fitted in closed form on the training rows (not the
+validation split) right after the model is built, before any gradient step; it is what `predict` returns. It is
+stored once, in model.safetensors (checkpoint/ holds only the optimizer), and a resumed run reads it back from
+there instead of refitting. Under torchrun only rank 0 fits it (and only rank 0 saves); the other ranks' copies
+stay zero, unused, since training never reads the head and DDP is told not to broadcast buffers.
 
 Determinism: the model is initialised from the seed; each epoch's order comes from (seed, epoch)
 (DistributedSampler) and each batch's input masking and dropout from (seed, epoch, batch, rank). The checkpoint
@@ -55,9 +62,10 @@ class TrainConfig:
 
 
 # preset -> (training settings, model settings other than vocab_size)
+HEAD = {"item_item": True, "dae_weight": 0.0}  # the item-item head scores; the DAE gives the embeddings
 PRESETS: dict[str, tuple[TrainConfig, dict]] = {
-    "default": (TrainConfig(), {"d_model": 256}),  # the reference architecture, 15 minutes
-    "small": (TrainConfig(recipe="small", epochs=30, minutes=1.5), {"d_model": 64}),  # tests and quick runs
+    "default": (TrainConfig(), {"d_model": 256, **HEAD}),  # the reference architecture, 15 minutes
+    "small": (TrainConfig(recipe="small", epochs=30, minutes=1.5), {"d_model": 64, **HEAD}),  # tests, quick runs
 }
 RESUMABLE_CHANGES = {"epochs", "minutes"}  # settings a resumed run may change
 
@@ -127,7 +135,7 @@ class Progress:
 
 # ---- checkpoints --------------------------------------------------------------------------------------------
 def save_checkpoint(out: Path, model: GeneSetDAE, optimizer: torch.optim.Optimizer, scheduler, corpus: Corpus,
-                    tc: TrainConfig, progress: Progress, log: list[dict]) -> None:
+                    tc: TrainConfig, progress: Progress, log: list[dict], item_item_seconds: float | None) -> None:
     """Atomically (re)write the model folder and its checkpoint/ (optimizer tensors + JSON state)."""
     opt = optimizer.state_dict()
     last = log[-1]
@@ -137,7 +145,8 @@ def save_checkpoint(out: Path, model: GeneSetDAE, optimizer: torch.optim.Optimiz
         "train_config": asdict(tc),
         "training": {"epochs": last["epoch"], "train_loss": last["train_loss"], "val_loss": last["val_loss"],
                      "seconds": round(sum(e["seconds"] for e in log), 1), "sets_per_s": last["sets_per_s"],
-                     "processes": last["processes"], "torch": torch.__version__,
+                     "processes": last["processes"], "item_item_seconds": item_item_seconds,
+                     "torch": torch.__version__,
                      "saved_at": datetime.now(UTC).isoformat(timespec="seconds")},
     }
     with atomic_dir(out) as tmp:
@@ -153,8 +162,9 @@ def save_checkpoint(out: Path, model: GeneSetDAE, optimizer: torch.optim.Optimiz
 
 
 def load_checkpoint(out: Path, model: GeneSetDAE, optimizer: torch.optim.Optimizer, scheduler,
-                    cfg: GSFMConfig, tc: TrainConfig, corpus: Corpus) -> tuple[Progress, list[dict]]:
-    """Restore weights, optimizer and scheduler from `out`; returns (progress, log). Refuses a mismatch."""
+                    cfg: GSFMConfig, tc: TrainConfig, corpus: Corpus) -> tuple[Progress, list[dict], float | None]:
+    """Restore weights (the item-item head included), optimizer and scheduler from `out`; returns (progress, log,
+    the head's original fitting seconds). Refuses a mismatch."""
     state = json.loads((out / "checkpoint" / "state.json").read_text())
     saved = json.loads((out / "config.json").read_text())
     old_tc = {k: v for k, v in state["train_config"].items() if k not in RESUMABLE_CHANGES}
@@ -174,7 +184,7 @@ def load_checkpoint(out: Path, model: GeneSetDAE, optimizer: torch.optim.Optimiz
         opt_state.setdefault(int(i), {})[name] = value
     optimizer.load_state_dict({"state": opt_state, "param_groups": state["param_groups"]})
     scheduler.load_state_dict(state["scheduler"])
-    return Progress(**state["progress"]), state["log"]
+    return Progress(**state["progress"]), state["log"], state["training"].get("item_item_seconds")
 
 
 # ---- training -----------------------------------------------------------------------------------------------
@@ -251,11 +261,17 @@ def train(preset: str = "default", out: str | Path | None = None, recipe: str | 
     model.to(d.device)
     optimizer = torch.optim.Adam(model.parameters(), lr=tc.lr, fused=True)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=tc.lr_factor, patience=tc.lr_patience)
-    progress, log = Progress(), []
+    progress, log, item_item_seconds = Progress(), [], None
     if resume and (out / "checkpoint" / "state.json").exists():
-        progress, log = load_checkpoint(out, model, optimizer, scheduler, cfg, tc, corpus)
+        progress, log, item_item_seconds = load_checkpoint(out, model, optimizer, scheduler, cfg, tc, corpus)
+    elif model.item_item is not None and d.main:  # fit the head (rank 0 only: it alone saves the model)
+        t_fit = monotonic()
+        model.item_item.fit(corpus.matrix[train_rows], cfg.item_p, cfg.item_beta)
+        item_item_seconds = round(monotonic() - t_fit, 1)
+        print(f"item-item head fitted on {len(train_rows):,} sets in {item_item_seconds:.0f} s", file=sys.stderr)
+    # broadcast_buffers=False: the [V, V] head takes no part in training, so it is never sent between ranks
     net = model if d.world == 1 else torch.nn.parallel.DistributedDataParallel(
-        model, device_ids=[d.device.index] if d.device.type == "cuda" else None)
+        model, device_ids=[d.device.index] if d.device.type == "cuda" else None, broadcast_buffers=False)
     sampler = DistributedSampler(range(len(train_rows)), num_replicas=d.world, rank=d.rank, seed=tc.seed)
     if d.main:
         print(f"training {out.name}: {len(train_rows):,} sets ({n_val} held out), {cfg.vocab_size:,} genes, "
@@ -263,7 +279,8 @@ def train(preset: str = "default", out: str | Path | None = None, recipe: str | 
               f"{torch.get_num_threads()} threads"
               + (f"; resuming after epoch {progress.epoch}, batch {progress.batch}" if log else ""), file=sys.stderr)
 
-    deadline = t_start + tc.minutes * 60 if tc.minutes is not None else None
+    fit_seconds = item_item_seconds if item_item_seconds is not None and not log else 0.0  # fitted in this run
+    deadline = t_start + tc.minutes * 60 + fit_seconds if tc.minutes is not None else None
     while progress.epoch < tc.epochs:
         t0, first_batch = monotonic(), progress.batch
         sampler.set_epoch(progress.epoch)
@@ -290,7 +307,7 @@ def train(preset: str = "default", out: str | Path | None = None, recipe: str | 
         if finished:
             progress = Progress(epoch=progress.epoch + 1)
         if d.main:
-            save_checkpoint(out, model, optimizer, scheduler, corpus, tc, progress, log)
+            save_checkpoint(out, model, optimizer, scheduler, corpus, tc, progress, log, item_item_seconds)
             tqdm.write(f"epoch {done}: train loss {train_loss:.5f}, val loss {val_loss:.5f}, "
                        f"{log[-1]['sets_per_s']:,.0f} sets/s, {log[-1]['seconds']:.0f} s", file=sys.stderr)
         if not finished:

@@ -40,6 +40,10 @@ def test_round_trip_gives_identical_scores(small_model, tmp_path):
     assert again.config["corpus"] == small_model.config["corpus"]
     np.testing.assert_array_equal(again.predict(sets), small_model.predict(sets))
     np.testing.assert_array_equal(again.encode(sets), small_model.encode(sets))
+    saved = load_file(path / "model.safetensors")  # the item-item head travels in model.safetensors
+    assert saved["item_item.weight"].dtype == torch.float16
+    assert torch.equal(saved["item_item.weight"], small_model.model.item_item.weight)
+    assert again.model.config == small_model.model.config and again.model.config.item_item
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine")
     with pytest.raises(InputError, match="not a model folder"):

@@ -6,7 +6,16 @@ import torch
 import torch.nn.functional as F
 
 from gsfm_model.errors import InputError
-from gsfm_model.model import GeneSetDAE, GSFMConfig, Sets, SparseLinear, make_batch
+from gsfm_model.model import (
+    GeneSetDAE,
+    GSFMConfig,
+    ItemItemHead,
+    Sets,
+    SparseLinear,
+    fit_item_item,
+    make_batch,
+    standardise,
+)
 
 
 def toy_sets(n_sets=16, n_genes=40, seed=0):
@@ -39,8 +48,12 @@ def test_config_rejects_bad_options(bad):
 
 
 def test_config_round_trips_through_a_dict():
-    cfg = GSFMConfig(vocab_size=10, d_model=8, mask_fraction=0.3, scored="hidden", loss="softmax", pos_weight=2.0)
+    cfg = GSFMConfig(vocab_size=10, d_model=8, mask_fraction=0.3, scored="hidden", loss="softmax", pos_weight=2.0,
+                     item_item=True, item_p=1.5, item_beta=0.75, dae_weight=0.25)
     assert GSFMConfig.from_dict({**cfg.to_dict(), "corpus": {}, "model_type": "x"}) == cfg
+    # a config.json written before the item-item head existed loads as the pure DAE it is
+    old = {k: v for k, v in cfg.to_dict().items() if not k.startswith(("item_", "dae_"))}
+    assert not GSFMConfig.from_dict(old).item_item and GeneSetDAE(GSFMConfig.from_dict(old)).item_item is None
 
 
 def test_sparse_linear_equals_dense_linear_on_the_multi_hot_vector():
@@ -154,3 +167,57 @@ def test_output_bias_starts_at_the_gene_frequencies():
     model.init_output_bias(freq)
     np.testing.assert_allclose(torch.sigmoid(model.decoder.layers[-1].bias).detach().numpy(),
                                [0.5, 0.01, 1e-6, 0.2], rtol=1e-4)
+
+
+# ---- the item-item head -------------------------------------------------------------------------------------
+def dense_item_item(dense, p, beta):
+    """W by the formula, on the dense 0/1 matrix [n, V]."""
+    sizes = dense.sum(1)
+    g = dense.T @ (dense * sizes[:, None] ** -p)  # [V, V]
+    d = np.diag(g).copy()
+    w = g / np.sqrt(d)[:, None] / d[None, :] ** beta
+    np.fill_diagonal(w, 0)
+    return w
+
+
+@pytest.mark.parametrize(("p", "beta"), [(1.0, 0.5), (1.5, 0.75), (0.0, 0.5)])
+def test_item_item_head_equals_the_dense_formula(p, beta):
+    rng = np.random.default_rng(0)
+    x = sp.csr_matrix((rng.random((300, 40)) < 0.15).astype(np.float32))
+    x = x[np.diff(x.indptr) > 0]
+    ref = dense_item_item(x.toarray().astype(np.float64), p, beta)
+    w = fit_item_item(x, p, beta, block=16)  # several blocks, the last one partial
+    assert w.dtype == np.float16 and w.shape == (40, 40)
+    np.testing.assert_allclose(w.astype(np.float64), ref, atol=2e-3, rtol=2e-3)
+    head = ItemItemHead(40)
+    head.fit(x, p, beta)
+    got = head(Sets(torch.tensor([1, 2, 3, 4]), torch.tensor([0, 3, 4]))).numpy()  # sets {1, 2, 3} and {4}
+    assert got.dtype == np.float32 and got.shape == (2, 40)
+    np.testing.assert_allclose(got[0], ref[[1, 2, 3]].mean(0), atol=2e-3)
+    np.testing.assert_allclose(got[1], ref[4], atol=2e-3)
+
+
+def test_item_item_head_is_a_float16_buffer_not_a_parameter():
+    model = GeneSetDAE(GSFMConfig(vocab_size=30, d_model=8, item_item=True))
+    assert model.state_dict()["item_item.weight"].dtype == torch.float16
+    assert model.state_dict()["item_item.weight"].shape == (30, 30)
+    assert "item_item.weight" not in dict(model.named_parameters())
+    assert "item_item.weight" not in GeneSetDAE(GSFMConfig(vocab_size=30, d_model=8)).state_dict()
+
+
+@pytest.mark.parametrize("dae_weight", [0.0, 0.5])
+def test_scores_combine_the_head_and_the_dae(dae_weight):
+    m = toy_sets()
+    x = Sets.from_csr(m)
+    plain = GeneSetDAE(GSFMConfig(vocab_size=40, d_model=8)).eval()
+    torch.testing.assert_close(plain.scores(x), plain(x)[0])  # no head: the DAE logits
+    model = GeneSetDAE(GSFMConfig(vocab_size=40, d_model=8, item_item=True, dae_weight=dae_weight)).eval()
+    model.item_item.fit(m, 1.0, 0.5)
+    head, logits = model.item_item(x), model(x)[0]
+    scores = model.scores(x)
+    if dae_weight == 0:
+        torch.testing.assert_close(scores, head)
+    else:  # on the head's scale, ranked as standardised head + dae_weight x standardised logits
+        expected = standardise(head) + dae_weight * standardise(logits)
+        torch.testing.assert_close(standardise(scores), standardise(expected), atol=1e-4, rtol=1e-4)
+        torch.testing.assert_close(scores.std(1), head.std(1) * expected.std(1), atol=1e-4, rtol=1e-4)
