@@ -6,7 +6,8 @@ import importlib
 import sys
 
 # Modules with a `register(subparsers)` function, lowest layer first.
-COMMAND_MODULES = ["gsfm_model.cli", "index.cli", "assistant.commands"]
+COMMAND_MODULES = ["gsfm_model.cli", "index.cli", "assistant.tool_commands", "assistant.commands", "assistant.app_cli",
+                   "assistant.bootstrap"]
 
 
 def build_parser() -> argparse.ArgumentParser:

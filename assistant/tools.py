@@ -15,6 +15,7 @@ columns documented in its docstring. Conventions shared by all tools:
 from __future__ import annotations
 
 import math
+import os
 import re
 import threading
 from collections.abc import Iterable
@@ -31,7 +32,7 @@ from index.stats import bh_fdr, combined_score, hypergeom_sf, odds_ratio, overla
 from index.store import GeneIndex, default_model_dir
 
 MAX_GENES = 5000
-Z_LISTED = 1.645  # a gene-term pair is listed if logit > 0 or z > Z_LISTED (the reference web app's rule)
+Z_LISTED = 1.645  # a gene-term pair is listed if z > Z_LISTED (or, for a pure DAE, logit > 0: the reference rule)
 # Libraries whose smallest known terms describe a gene best, in order of preference.
 FUNCTION_LIBRARIES = ("GO_BP", "GO_Biological_Process_2023", "KEGG_2021_Human", "WikiPathway_2023_Human",
                       "GO_MF", "GO_CC")
@@ -57,7 +58,8 @@ _STATE: dict = {"model_dir": None, "index_path": None, "context": None}
 def configure(model_dir: str | Path | None = None, index_path: str | Path | None = None) -> None:
     """Use the model in `model_dir` and the index in `index_path` from the next call on.
 
-    None = the defaults: `$GSFM_HOME/models/default` and `$GSFM_HOME/indexes/<model folder name>`.
+    None = $GSFM_MODEL_DIR / $GSFM_INDEX_DIR when set, else `$GSFM_HOME/models/default` and
+    `$GSFM_HOME/indexes/<model folder name>`.
     """
     with _LOCK:
         _STATE.update(model_dir=Path(model_dir) if model_dir else None,
@@ -70,8 +72,9 @@ def context() -> Context:
         if _STATE["context"] is None:
             import gsfm_model
 
-            model_dir = _STATE["model_dir"] or default_model_dir()
-            index = GeneIndex.load(_STATE["index_path"], model_dir=model_dir)
+            model_dir = _STATE["model_dir"] or os.environ.get("GSFM_MODEL_DIR") or default_model_dir()
+            index_path = _STATE["index_path"] or os.environ.get("GSFM_INDEX_DIR") or None
+            index = GeneIndex.load(index_path, model_dir=model_dir)
             model = gsfm_model.load(model_dir)
             official = set(load_gene_table().symbol)
             vocab_pos = {g: i for i, g in enumerate(model.genes) if g in official}
@@ -243,24 +246,37 @@ def predict_functions(gene: str, libraries: Iterable[str] | str | None = None, t
     """Terms the model predicts for one gene, from the precomputed term activations.
 
     Every indexed term was fed to the model whole; the gene's logit is standardised across all genes within
-    the term (z), which ranks far better than the raw logit for rarely annotated genes. Listed if logit > 0
-    or z > 1.645; ranked by z (novel_only keeps only terms the gene is not yet annotated to).
+    the term (z), which ranks far better than the raw score for rarely annotated genes. Listed if z > 1.645
+    (a pure-DAE model also lists logit > 0, the reference app's rule); ranked by z (novel_only keeps only terms
+    the gene is not yet annotated to).
 
-    Columns: library, term, score (sigmoid of the logit), z, known (the gene is already in the term),
+    Columns: library, term, score (the model's score: sigmoid of the logit for a pure DAE, the item-item head's
+    cosine-scale score otherwise), z, known (the gene is already in the term),
     term_auroc (the term's completion AUROC, a per-term confidence), term_size.
     """
     ctx = context()
     gene = _one_gene(gene, ctx.vocab_pos)
     logits, z, known = _gene_scores(ctx, gene)
-    keep = (logits > 0) | (z > Z_LISTED)
+    keep = _listed(ctx, logits, z)
     if libraries is not None:
         keep &= ctx.index.terms.library.isin(_libraries(libraries)).to_numpy()
     if novel_only:
         keep &= ~known
     rows = np.flatnonzero(keep)
     rows = rows[np.argsort(-z[rows], kind="stable")][:top]
-    note = "" if len(rows) else f"No term passes the listing rule (logit > 0 or z > {Z_LISTED}) for {gene}."
+    note = "" if len(rows) else f"No term passes the listing rule (z > {Z_LISTED}) for {gene}."
     return _attach(_function_frame(ctx, rows, logits, z, known), Mapped([gene], [], note))
+
+
+def _score(ctx: Context, raw: np.ndarray) -> np.ndarray:
+    """The score column: a probability for a pure DAE's logits, the raw score for the item-item head."""
+    return 1 / (1 + np.exp(-raw)) if ctx.model.scores_are_logits else raw
+
+
+def _listed(ctx: Context, raw: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """The listing rule: z > 1.645, or (pure DAE only, whose scores are logits) logit > 0."""
+    keep = z > Z_LISTED
+    return keep | (raw > 0) if ctx.model.scores_are_logits else keep
 
 
 def _gene_scores(ctx: Context, gene: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -278,7 +294,7 @@ def _function_frame(ctx: Context, rows: np.ndarray, logits: np.ndarray, z: np.nd
     terms = ctx.index.terms
     return pd.DataFrame({
         "library": terms.library.to_numpy()[rows], "term": terms.term.to_numpy()[rows],
-        "score": 1 / (1 + np.exp(-logits[rows])), "z": z[rows], "known": known[rows],
+        "score": _score(ctx, logits[rows]), "z": z[rows], "known": known[rows],
         "term_auroc": terms.auroc.to_numpy()[rows].astype(np.float64), "term_size": terms["size"].to_numpy()[rows],
     })
 
@@ -328,8 +344,8 @@ def gene_embeddings(genes: Iterable[str]) -> np.ndarray:
 def complete_gene_set(genes: str | Iterable[str], top: int = 50) -> pd.DataFrame:
     """The gene set augmented by the model: the input genes plus the `top` best-scored other genes.
 
-    Columns: rank (among all vocabulary genes, 1 = best), gene, name, score (sigmoid of the logit),
-    z (logit standardised across all genes for this set), input (True for the input genes).
+    Columns: rank (among all vocabulary genes, 1 = best), gene, name, score (as in predict_functions),
+    z (score standardised across all genes for this set), input (True for the input genes).
     Rows are sorted by rank.
     """
     ctx = context()
@@ -347,7 +363,7 @@ def complete_gene_set(genes: str | Iterable[str], top: int = 50) -> pd.DataFrame
     rows = order[chosen]
     names = [ctx.model.genes[r] for r in rows]
     df = pd.DataFrame({"rank": ranks[chosen], "gene": names, "name": _gene_names(names),
-                       "score": 1 / (1 + np.exp(-logits[rows])), "z": z[rows], "input": is_input[rows]})
+                       "score": _score(ctx, logits[rows]), "z": z[rows], "input": is_input[rows]})
     return _attach(df, mapped)
 
 
@@ -615,9 +631,9 @@ def _gene_hypotheses(symbol: str, k: int) -> Hypotheses:
             "evidence": f"z {row.z:.1f}, term AUROC {row.term_auroc:.2f}; {len(support)} of its 50 nearest genes "
                         f"are members" + (f" ({', '.join(support.gene.head(3))})" if len(support) else ""),
         })
-    listed = int(((chosen.score > 0.5) | (chosen.z > Z_LISTED)).sum())
-    note = "" if listed == len(chosen) else (f"{len(chosen) - listed} of these do not pass the listing rule (logit > 0 "
-                                             f"or z > {Z_LISTED}): they are the best remaining novel terms (weak).")
+    listed = int((chosen.z > Z_LISTED).sum())
+    note = "" if listed == len(chosen) else (f"{len(chosen) - listed} of these do not pass the listing rule "
+                                             f"(z > {Z_LISTED}): they are the best remaining novel terms (weak).")
     return Hypotheses(pd.DataFrame(hyps, columns=HYPOTHESIS_COLUMNS), pd.DataFrame(evidence, columns=EVIDENCE_COLUMNS),
                       [], note)
 

@@ -127,6 +127,11 @@ class GSFM:
         self.path = path
         self.column = {g: i for i, g in enumerate(self.genes)}
 
+    @property
+    def scores_are_logits(self) -> bool:
+        """True for a pure DAE (predict gives logits); False when the item-item head scores (cosine scale)."""
+        return self.model.item_item is None
+
     def __repr__(self) -> str:
         cfg = self.model.config
         return f"GSFM({len(self.genes)} genes, d_model={cfg.d_model}, depth={cfg.depth}, path={self.path})"

@@ -1,0 +1,341 @@
+"""The assistant: a LangChain agent over the GSFM tools, with deterministic guards around it.
+
+One turn:
+1. The pasted context is reduced to official gene symbols (`rules.parse_context`): it is data, and
+   its prose or instruction-like lines never reach the model.
+2. Gene-like tokens in the question are checked against the gene table; if every one is unknown the
+   answer is a deterministic "I don't know that gene" with close matches, and no model runs.
+3. Intent rules pick the obvious first tool call (pre-routing); its compact result goes into the
+   conversation as if the model had called it.
+4. `langchain.agents.create_agent` runs the model, which may call more tools (capped), and writes
+   the prose. Any model failure falls back to the templated no-LLM answer, and says so.
+5. The answer gets deterministic notes (unknown or renamed symbols) and an evidence line.
+
+An `Assistant` holds one conversation; use one per user session (it is not thread-safe).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
+
+from gsfm_model.errors import InputError
+
+from .lc_tools import SPECS, ToolBox, ToolCall, load_prompt
+from .llm import LLMError, get_backend
+from .rules import (
+    ContextData,
+    Plan,
+    Screen,
+    context_note,
+    drop_ungrounded,
+    input_notes,
+    parse_context,
+    render_call,
+    route,
+    rules_answer,
+    screen_question,
+    unknown_gene_text,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 4000
+EventKind = Literal["token", "tool_start", "tool_end", "final", "error"]
+
+
+@dataclass
+class Answer:
+    """A finished turn: the text, every tool call with its full result, and timings in seconds."""
+
+    text: str
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    timings: dict[str, float | None] = field(default_factory=dict)
+    mode: str = "llm"  # "llm", "rules" or "refusal"
+    removed: list[str] = field(default_factory=list)  # model sentences dropped as not grounded in tool results
+
+
+@dataclass
+class Event:
+    """One step of a streamed turn; the last event is always `final` (with `answer`)."""
+
+    kind: EventKind
+    text: str = ""
+    tool_call: ToolCall | None = None
+    answer: Answer | None = None
+
+
+@dataclass
+class _Turn:
+    start: float = field(default_factory=time.perf_counter)
+    first_token: float | None = None
+    llm_s: float = 0.0
+
+    def timings(self, calls: list[ToolCall]) -> dict[str, float | None]:
+        total = time.perf_counter() - self.start
+        return {
+            "total_s": round(total, 3),
+            "first_token_s": None if self.first_token is None else round(self.first_token - self.start, 3),
+            "llm_s": round(self.llm_s, 3),
+            "tools_s": round(sum(c.seconds for c in calls), 3),
+        }
+
+
+def sources_line(calls: list[ToolCall]) -> str:
+    """The evidence line: which tools (and libraries) the answer rests on."""
+    used = []
+    for call in calls:
+        if call.error:
+            continue
+        libraries = _libraries(call.result)
+        label = f"{call.name} ({', '.join(libraries)})" if libraries else call.name
+        if label not in used:
+            used.append(label)
+    return load_prompt("sources").format(sources="; ".join(used)) if used else ""
+
+
+def _libraries(result: Any) -> list[str]:
+    frame = result if hasattr(result, "columns") else None
+    if frame is None or "library" not in frame.columns:
+        return []
+    return [str(x) for x in frame["library"].head(8).unique()]
+
+
+class Assistant:
+    """Answers gene questions with the GSFM tools, through a language model or by rules.
+
+    Args:
+        backend: "local", "openai", "none" (no-LLM mode) or None for the configured default.
+        preroute: run the rule-picked first tool call before the model (helps small models).
+        max_tool_rounds: most tool-calling rounds the model may take per turn.
+        history_turns: past turns (question and answer) kept as conversation memory.
+        **backend_opts: `LLMSettings` fields (model_path, base_url, model, n_ctx, ...).
+    """
+
+    def __init__(
+        self,
+        backend: str | None = None,
+        *,
+        preroute: bool = True,
+        max_tool_rounds: int = 2,
+        history_turns: int = 4,
+        **backend_opts: Any,
+    ) -> None:
+        self._backend = get_backend(backend, **backend_opts)
+        self.preroute = preroute
+        self.max_tool_rounds = max_tool_rounds
+        self.history_turns = history_turns
+        self._toolbox = ToolBox()
+        self._history: list[BaseMessage] = []
+        self._evidence: list[str] = []  # this conversation's questions, pasted genes and tool results
+        self._last_genes: list[str] = []
+        self._agent: Any = None
+        self._fallback_reason: str | None = None
+        if self._backend.name != "none":
+            try:
+                self._agent = self._build_agent()
+            except (LLMError, ImportError, OSError, ValueError) as exc:
+                log.warning("LLM backend %r unavailable, using rules: %s", self._backend.name, exc)
+                self._fallback_reason = str(exc)
+
+    def _build_agent(self) -> Any:
+        from langchain.agents import create_agent
+
+        model = self._backend.chat_model()
+        from .llm.local import LocalChatModel, default_threads, load_llama
+
+        if isinstance(model, LocalChatModel):  # load now, so a broken model falls back at start-up
+            load_llama(model.model_path, model.n_ctx, model.n_threads or default_threads())
+        return create_agent(model, tools=self._toolbox.langchain_tools(), system_prompt=load_prompt("system"))
+
+    @property
+    def mode(self) -> str:
+        """"llm" when a language model writes the answers, "rules" otherwise."""
+        return "llm" if self._agent is not None else "rules"
+
+    @property
+    def backend_info(self) -> dict[str, Any]:
+        """Backend, model, mode and fallback reason (never secrets)."""
+        return {
+            **self._backend.describe(),
+            "mode": self.mode,
+            "fallback_reason": self._fallback_reason,
+        }
+
+    def reset(self) -> None:
+        """Forget the conversation."""
+        self._history.clear()
+        self._evidence.clear()
+        self._last_genes = []
+
+    def ask(self, question: str, context: str | None = None) -> Answer:
+        """Answer one question; `context` is a pasted gene list or table (data, never instructions)."""
+        answer = None
+        for event in self.stream(question, context):
+            if event.kind == "final":
+                answer = event.answer
+        assert answer is not None  # stream() always ends with a final event
+        return answer
+
+    def stream(self, question: str, context: str | None = None) -> Iterator[Event]:
+        """Answer one question as events: tokens, tool starts/ends, errors, then `final`."""
+        question = (question or "").strip()
+        if not question and not (context or "").strip():
+            raise InputError("The question is empty; ask about a gene, or paste a gene list.")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise InputError(
+                f"The question has {len(question)} characters (limit {MAX_QUESTION_CHARS}); "
+                "paste long gene lists as context instead."
+            )
+        turn = _Turn()
+        data = parse_context(context)
+        screen = screen_question(question)
+        self._toolbox.calls = []
+        self._toolbox.context_genes = data.genes
+        if screen.unknown and not screen.genes and not data.genes:
+            yield from self._finish(turn, question, data, unknown_gene_text(screen.unknown), "refusal", [])
+            return
+        plan = route(question, screen, data, self._last_genes, full=self.mode == "rules")
+        if self.mode == "rules":
+            yield from self._rules_turn(turn, question, plan, screen, data, self._fallback_reason)
+        else:
+            yield from self._llm_turn(turn, question, plan, screen, data)
+        self._last_genes = plan.genes or self._last_genes
+
+    # -- the two modes ------------------------------------------------------------------------------
+
+    def _run_calls(self, plan: Plan) -> Iterator[Event]:
+        for name, args in plan.calls:
+            yield Event("tool_start", tool_call=ToolCall(name, dict(args)))
+            yield Event("tool_end", tool_call=self._toolbox.run(name, args))
+
+    def _rules_turn(
+        self,
+        turn: _Turn,
+        question: str,
+        plan: Plan,
+        screen: Screen,
+        data: ContextData,
+        reason: str | None,
+        run: bool = True,
+    ) -> Iterator[Event]:
+        if run:
+            yield from self._run_calls(plan)
+        text = rules_answer(plan, self._toolbox.calls, screen, data)
+        if reason:
+            text = load_prompt("fallback").format(reason=reason.split(". ")[0]) + "\n\n" + text
+        yield from self._finish(turn, question, data, text, "rules", self._toolbox.calls)
+
+    def _llm_turn(self, turn: _Turn, question: str, plan: Plan, screen: Screen, data: ContextData) -> Iterator[Event]:
+        user = "\n\n".join(p for p in (question, context_note(data)) if p)
+        messages: list[BaseMessage] = [*self._history, HumanMessage(user)]
+        if self.preroute and plan.calls:
+            yield from self._run_calls(plan)
+            ids = [f"call_{uuid.uuid4().hex[:24]}" for _ in plan.calls]
+            messages.append(
+                AIMessage(
+                    content="",
+                    tool_calls=[
+                        {"name": name, "args": args, "id": i, "type": "tool_call"}
+                        for (name, args), i in zip(plan.calls, ids, strict=True)
+                    ],
+                )
+            )
+            messages += [
+                ToolMessage(content=call.summary, tool_call_id=i, name=call.name)
+                for call, i in zip(self._toolbox.calls, ids, strict=True)
+            ]
+        final: list[str] = []
+        try:
+            yield from self._run_agent(turn, messages, final)
+        except Exception as exc:  # any model failure falls back to the rules answer
+            log.exception("the language model failed; answering by rules")
+            yield Event("error", text=f"The language model failed ({type(exc).__name__}); answering by rules.")
+            yield from self._rules_turn(turn, question, plan, screen, data, f"{type(exc).__name__}: {exc}",
+                                        run=not self._toolbox.calls)
+            return
+        evidence = "\n".join([*self._evidence, question, " ".join(data.genes),
+                              *(c.summary for c in self._toolbox.calls)])
+        text, removed = drop_ungrounded("".join(final).strip(), evidence)
+        if removed:
+            text += "\n\n" + load_prompt("removed").format(n=len(removed))
+        if not text:  # the model only called tools: say what they found
+            text = "\n\n".join(render_call(call) for call in self._toolbox.calls)
+        notes = input_notes(screen, data)
+        footer = sources_line(self._toolbox.calls)
+        full = "\n\n".join(p for p in (*notes, text, footer) if p)
+        yield from self._finish(turn, question, data, full, "llm", self._toolbox.calls, memory_text=text,
+                                removed=removed)
+
+    def _run_agent(self, turn: _Turn, messages: list[BaseMessage], final: list[str]) -> Iterator[Event]:
+        """Stream the LangChain agent: model tokens, tool events, and (into `final`) the answer text."""
+        from langgraph.errors import GraphRecursionError
+
+        first_in_graph = emitted = len(self._toolbox.calls)
+        config = {"recursion_limit": 2 * self.max_tool_rounds + 1}
+        started = time.perf_counter()
+        streamed = False  # whether the current model message came as tokens
+        try:
+            for mode, chunk in self._agent.stream({"messages": messages}, config, stream_mode=["messages", "updates"]):
+                if mode == "messages":
+                    message, meta = chunk
+                    if isinstance(message, AIMessageChunk) and meta.get("langgraph_node") == "model" and message.text:
+                        turn.first_token = turn.first_token or time.perf_counter()
+                        streamed = True
+                        yield Event("token", text=message.text)
+                    continue
+                for update in (chunk or {}).values():
+                    for message in (update or {}).get("messages", []):
+                        if isinstance(message, AIMessage):
+                            final[:] = [] if message.tool_calls else [message.text]
+                            if not message.tool_calls and not streamed and message.text:
+                                turn.first_token = turn.first_token or time.perf_counter()
+                                yield Event("token", text=message.text)
+                            for call in message.tool_calls:
+                                yield Event("tool_start", tool_call=ToolCall(call["name"], dict(call["args"])))
+                            streamed = False
+                        elif isinstance(message, ToolMessage):
+                            for call in self._toolbox.calls[emitted:]:
+                                yield Event("tool_end", tool_call=call)
+                            emitted = len(self._toolbox.calls)
+        except GraphRecursionError:
+            log.info("tool-call cap reached after %d rounds", self.max_tool_rounds)
+        for call in self._toolbox.calls[emitted:]:
+            yield Event("tool_end", tool_call=call)
+        tools_in_graph = sum(c.seconds for c in self._toolbox.calls[first_in_graph:])
+        turn.llm_s += time.perf_counter() - started - tools_in_graph
+
+    def _finish(
+        self,
+        turn: _Turn,
+        question: str,
+        data: ContextData,
+        text: str,
+        mode: str,
+        calls: list[ToolCall],
+        memory_text: str | None = None,
+        removed: list[str] | None = None,
+    ) -> Iterator[Event]:
+        """Emit the rest of the text, remember the turn, and send the final event."""
+        if turn.first_token is None:
+            turn.first_token = time.perf_counter()
+            yield Event("token", text=text)
+        remembered = "\n\n".join(p for p in (question, context_note(data)) if p)
+        self._history += [HumanMessage(remembered), AIMessage(memory_text or text)]
+        self._history = self._history[-2 * self.history_turns:]
+        self._evidence += [question, " ".join(data.genes), *(c.summary for c in calls)]
+        answer = Answer(text=text, tool_calls=list(calls), timings=turn.timings(calls), mode=mode,
+                        removed=removed or [])
+        yield Event("final", text=text, answer=answer)
+
+    def __repr__(self) -> str:
+        return f"Assistant({self.backend_info!r})"
+
+
+__all__ = ["SPECS", "Answer", "Assistant", "Event", "ToolCall"]

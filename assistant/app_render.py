@@ -1,0 +1,154 @@
+"""Turn tool results and assistant events into what the Gradio app shows: markdown, tables, plots."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+STEP_ROWS = 8  # rows of a tool's table shown inside a chat step
+MAX_CELL = 60  # characters of one table cell in markdown
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "✓" if value else ""
+    if isinstance(value, float | np.floating):
+        if math.isnan(value):
+            return ""
+        if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e5):
+            return f"{value:.2e}"
+        return f"{value:.3g}" if abs(value) < 1 else f"{value:.2f}"
+    if isinstance(value, list | tuple | set | np.ndarray):
+        items = [str(v) for v in value]
+        value = ", ".join(items[:8]) + (f" … (+{len(items) - 8})" if len(items) > 8 else "")
+    text = str(value).replace("|", "\\|").replace("\n", " ")
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+
+
+def markdown_table(df: pd.DataFrame, rows: int = STEP_ROWS) -> str:
+    """A GitHub-style markdown table of the first `rows` rows, with a line saying how many were left out."""
+    if df.empty:
+        return "_(no rows)_"
+    head = df.head(rows)
+    lines = ["| " + " | ".join(_cell(c) for c in head.columns) + " |", "|" + "---|" * len(head.columns)]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in head.itertuples(index=False)]
+    if len(df) > rows:
+        lines.append(f"\n_… {len(df) - rows} more rows_")
+    return "\n".join(lines)
+
+
+def format_args(args: Mapping[str, Any] | None) -> str:
+    """Tool arguments as `name=value` pairs in code spans."""
+    if not args:
+        return "_(no arguments)_"
+    return ", ".join(f"`{k}={v!r}`" for k, v in args.items())
+
+
+def result_markdown(result: Any, rows: int = STEP_ROWS) -> str:
+    """A tool result (DataFrame, dataclass of DataFrames, dict, list or text) as markdown, with its note
+    (the tools' `attrs["note"]`: unmapped input symbols and the like)."""
+    if isinstance(result, pd.DataFrame):
+        note = result.attrs.get("note")
+        if len(result) == 1 and len(result.columns) > 4:  # one record (gene_info): a list reads better
+            text = "\n".join(f"- **{str(k).replace('_', ' ')}**: {_cell(v)}" for k, v in result.iloc[0].items())
+        else:
+            text = markdown_table(result, rows)
+        return text + (f"\n\n_Note: {note}_" if note else "")
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        parts = []
+        for f in dataclasses.fields(result):
+            value = getattr(result, f.name)
+            if isinstance(value, pd.DataFrame | list | tuple) and len(value):
+                parts.append(f"**{f.name.replace('_', ' ')}**\n\n{result_markdown(value, rows)}")
+            elif value not in (None, "", [], {}) and not isinstance(value, pd.DataFrame):
+                parts.append(f"**{f.name.replace('_', ' ')}**: {_cell(value)}")
+        return "\n\n".join(parts)
+    if isinstance(result, Mapping):
+        return "\n".join(f"- **{k}**: {_cell(v)}" for k, v in result.items())
+    if isinstance(result, list | tuple) and result and isinstance(result[0], Mapping):
+        return markdown_table(pd.DataFrame(result), rows)
+    if isinstance(result, list | tuple) and result and dataclasses.is_dataclass(result[0]):
+        return markdown_table(pd.DataFrame([dataclasses.asdict(r) for r in result]), rows)
+    return str(result) if result is not None else ""
+
+
+def tool_step(name: str, args: Mapping[str, Any] | None, result: Any = None, error: str | None = None,
+              seconds: float | None = None, pending: bool = False) -> dict[str, Any]:
+    """A chat message that Gradio renders as a collapsible step for one tool call."""
+    body = "**Arguments:** " + format_args(args)
+    if error:
+        body += f"\n\n⚠ {error}"
+    elif not pending:
+        body += "\n\n" + result_markdown(result)
+    metadata: dict[str, Any] = {"title": f"Tool: {name}", "status": "pending" if pending else "done",
+                                "log": short_args(args) + (" · failed" if error else "")}
+    if seconds is not None:
+        metadata["duration"] = round(float(seconds), 2)
+    return {"role": "assistant", "content": body, "metadata": metadata}
+
+
+def short_args(args: Mapping[str, Any] | None, limit: int = 60) -> str:
+    """Arguments on one line for a step's title, e.g. `gene=C1orf112` or `genes=IFNG, STAT1 … (12)`."""
+    parts = []
+    for key, value in (args or {}).items():
+        if isinstance(value, list | tuple):
+            text = ", ".join(map(str, value[:4])) + (f" … ({len(value)})" if len(value) > 4 else "")
+        else:
+            text = str(value)
+        parts.append(f"{key}={text}")
+    line = "; ".join(parts)
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def backend_banner(info: Mapping[str, Any]) -> str:
+    """One markdown line naming the LLM backend and model, and saying so when it fell back to no-LLM mode."""
+    backend, model = info.get("backend"), info.get("model")
+    if backend == "none":
+        return ("**Backend:** `none` (no-LLM mode): answers are the tools' tables with templated text, "
+                "no generated prose.")
+    line = f"**Backend:** `{backend}`" + (f" · **model:** `{model}`" if model else "")
+    if info.get("mode") == "rules":
+        reason = info.get("fallback_reason") or "it did not start"
+        return (f"{line} · ⚠ **The language model is unavailable** ({reason}). Running in no-LLM mode: the same "
+                "tools and tables, with templated text instead of prose.")
+    return line
+
+
+def gene_card(info: pd.DataFrame) -> str:
+    """The one-row `tools.gene_info` table as a short markdown card."""
+    row = info.iloc[0].to_dict()
+    facts = [str(row[k]) for k in ("gene_type", "location") if row.get(k)]
+    if row.get("entrez_id"):
+        facts.append(f"Entrez {row['entrez_id']}")
+    lines = [f"### {row['symbol']} — {row.get('name', '')}", " · ".join(facts)]
+    if len(row.get("aliases", [])):
+        lines.append(f"**Aliases:** {', '.join(row['aliases'])}")
+    n_known = int(row.get("n_known_terms", 0))
+    if n_known:
+        lines.append(f"**Known annotations:** {n_known} terms ({', '.join(row.get('libraries', []))})")
+    else:
+        lines.append("**Known annotations:** none in the indexed libraries (uncharacterised here)")
+    top_terms = list(row.get("top_terms", []))
+    if top_terms:
+        lines.append("**Most specific known terms:**\n" + "\n".join(f"- {t}" for t in top_terms[:6]))
+    if not row.get("in_model", True):
+        lines.append("⚠ Not in the model's vocabulary (too rarely seen in the training gene sets): no predictions.")
+    return "\n\n".join(lines)
+
+
+def pca_2d(vectors: np.ndarray) -> np.ndarray:
+    """Project row vectors onto their first two principal components."""
+    x = np.asarray(vectors, dtype=np.float64)
+    x = x - x.mean(axis=0, keepdims=True)
+    if len(x) < 2:
+        return np.zeros((len(x), 2))
+    _, _, vt = np.linalg.svd(x, full_matrices=False)
+    out = x @ vt[:2].T
+    if out.shape[1] < 2:
+        out = np.pad(out, ((0, 0), (0, 2 - out.shape[1])))
+    return out
