@@ -59,5 +59,6 @@ def cmd_setup(args: argparse.Namespace) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("setup", help="download data, train the model, build indexes, prepare the LLM (skips done steps)")
+    p = sub.add_parser("setup", help="download data, train the model, build indexes, prepare the LLM "
+                                     "(skips finished steps)")
     p.set_defaults(func=cmd_setup)
