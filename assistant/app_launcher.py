@@ -32,12 +32,12 @@ def _ready(url: str) -> bool:
         return False
 
 
-@contextlib.contextmanager
 def model_env(model_dir: str | Path, index_dir: str | Path) -> dict[str, str]:
     """Environment that points an app at a given model folder and index (the defaults otherwise)."""
     return {"GSFM_MODEL_DIR": str(model_dir), "GSFM_INDEX_DIR": str(index_dir)}
 
 
+@contextlib.contextmanager
 def running_app(backend: str = "none", env: dict[str, str] | None = None, timeout: float = 300.0,
                 log_dir: str | Path | None = None) -> Iterator[str]:
     """Run `python -m assistant.app --backend B --port P` and yield its URL once it answers.
