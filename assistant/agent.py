@@ -263,10 +263,10 @@ class Assistant:
         evidence = "\n".join([*self._evidence, question, " ".join(data.genes),
                               *(c.summary for c in self._toolbox.calls)])
         text, removed = drop_ungrounded("".join(final).strip(), evidence)
+        if not text:  # the model only called tools, or nothing it wrote was grounded: say what the tools found
+            text = "\n\n".join(render_call(call) for call in self._toolbox.calls)
         if removed:
             text += "\n\n" + load_prompt("removed").format(n=len(removed))
-        if not text:  # the model only called tools: say what they found
-            text = "\n\n".join(render_call(call) for call in self._toolbox.calls)
         notes = input_notes(screen, data)
         footer = sources_line(self._toolbox.calls)
         full = "\n\n".join(p for p in (*notes, text, footer) if p)
