@@ -110,18 +110,16 @@ def test_index_over_changed_libraries_is_refused(small_model_dir, small_index_di
         GeneIndex.load(index, model)
 
 
-def test_stale_index_is_refused_by_the_tools(small_model_dir, small_index_dir, tmp_path):
-    from assistant import tools
-
+def test_stale_index_is_refused_by_the_tools(small_tools, small_model_dir, small_index_dir, tmp_path):
     model, index = _copy(small_model_dir, small_index_dir, tmp_path)
     with open(model / "model.safetensors", "ab") as fh:
         fh.write(b"\0")
-    tools.configure(model, index)
+    small_tools.configure(model, index)
     try:
         with pytest.raises(StaleIndexError, match="gsfm index build"):
-            tools.predict_functions("TP53")
+            small_tools.predict_functions("TP53")
     finally:
-        tools.configure()
+        small_tools.configure(small_model_dir, small_index_dir)  # back to the session's test model
 
 
 def test_missing_index_names_the_command(small_model_dir, tmp_path):
