@@ -24,7 +24,8 @@ from gsfm_model.errors import GSFMError
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 MAX_ROWS = 8  # table rows shown to the language model per result (default)
-ROWS = {"enrich_genes": 6, "gene_hypotheses": 3, "complete_gene_set": 10}  # per-tool exceptions
+ROWS = {"enrich_genes": 6, "gene_hypotheses": 3, "complete_gene_set": 10, "gene_functions": 9}  # per-tool
+NOVEL_SHOWN, KNOWN_SHOWN, PER_LIBRARY = 6, 3, 2  # gene_functions view: novel rows, known rows, rows per library
 MAX_LIST = 6  # list items (e.g. overlapping genes) shown per cell
 
 
@@ -100,7 +101,7 @@ SPECS: dict[str, ToolSpec] = {
             "Predicted functions of ONE gene (GO terms, pathways, phenotypes) with scores, marked known or "
             "novel. Use for 'what does GENE do?' and for uncharacterised genes.",
             GeneFunctionArgs,
-            lambda t, gene, novel_only=False: t.predict_functions(gene, novel_only=novel_only),
+            lambda t, gene, novel_only=False: t.predict_functions(gene, top=100, novel_only=novel_only),
         ),
         ToolSpec(
             "similar_genes",
@@ -198,9 +199,21 @@ def enrichment_view(df: pd.DataFrame) -> pd.DataFrame:
                  ["term", "library", "overlap", "term_size", "fdr", "odds_ratio", "input_genes"])
 
 
+def functions_view(df: pd.DataFrame) -> pd.DataFrame:
+    """Novel predictions first (at most PER_LIBRARY per library, so one library cannot fill the view), then a
+    few terms the gene is already annotated to, each group best z first."""
+    if "known" not in df.columns or df.empty:
+        return df
+
+    def spread(part: pd.DataFrame, n: int) -> pd.DataFrame:
+        return part[part.groupby("library").cumcount() < PER_LIBRARY].head(n)
+
+    out = pd.concat([spread(df[~df["known"]], NOVEL_SHOWN), spread(df[df["known"]], KNOWN_SHOWN)])
+    return _pick(out.assign(status=_status(out["known"])), ["term", "library", "z", "score", "term_auroc", "status"])
+
+
 VIEWS: dict[str, Callable[[Any], pd.DataFrame]] = {
-    "gene_functions": lambda df: _pick(df.assign(status=_status(df["known"])) if "known" in df else df,
-                                       ["term", "library", "z", "score", "term_auroc", "status"]),
+    "gene_functions": functions_view,
     "similar_genes": lambda df: _pick(df, ["gene", "name", "similarity", "known_functions"]),
     "gene_info": lambda df: _pick(df, ["symbol", "name", "gene_type", "location", "aliases", "in_model",
                                        "n_known_terms", "top_terms"]),

@@ -3,7 +3,7 @@
 import pytest
 
 from assistant.agent import Assistant
-from assistant.lc_tools import ToolBox
+from assistant.lc_tools import PER_LIBRARY, ToolBox, functions_view
 from assistant.rules import ContextData, context_note, parse_context, route, screen_question
 from gsfm_model.errors import InputError
 
@@ -93,6 +93,18 @@ def test_toolbox_accepts_a_gene_string_and_reports_errors(small_tools):
     bad = box.run("gene_functions", {"gene": "FOOBAR1"})
     assert bad.error and bad.result is None and bad.summary.startswith("gene_functions: Error")
     assert box.run("no_such_tool", {}).error
+
+
+def test_gene_functions_view_puts_novel_predictions_first_across_libraries(small_tools):
+    call = ToolBox().run("gene_functions", {"gene": "CDK1"})
+    full, view = call.result, functions_view(call.result)
+    assert full["known"].any() and (~full["known"]).any()  # CDK1 has both in the small index
+    status = view["status"].tolist()
+    assert status == sorted(status, key=lambda s: s != "novel")  # every novel row before every known row
+    assert view.groupby(["status", "library"]).size().max() <= PER_LIBRARY
+    novel = full[~full["known"]]
+    assert view["term"].iloc[0] == novel["term"].iloc[0]  # the best novel prediction leads
+    assert call.summary.splitlines()[2].endswith("| novel")
 
 
 # -- the no-LLM mode, end to end on the small model ---------------------------------------------------
