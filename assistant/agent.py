@@ -17,6 +17,7 @@ An `Assistant` holds one conversation; use one per user session (it is not threa
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -27,7 +28,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 
 from gsfm_model.errors import InputError
 
-from .lc_tools import SPECS, ToolBox, ToolCall, load_prompt
+from .lc_tools import MAX_ROWS, ROWS, SPECS, VIEWS, ToolBox, ToolCall, load_prompt
 from .llm import LLMError, get_backend
 from .rules import (
     ContextData,
@@ -43,10 +44,12 @@ from .rules import (
     screen_question,
     unknown_gene_text,
 )
+from .tables import markdown_table
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 4000
+TABLE_RE = re.compile(r"\b(table|tabulate|tabular)\b", re.IGNORECASE)  # "... as a table": the answer shows one
 EventKind = Literal["token", "tool_start", "tool_end", "final", "error"]
 
 
@@ -98,6 +101,19 @@ def sources_line(calls: list[ToolCall]) -> str:
         if label not in used:
             used.append(label)
     return load_prompt("sources").format(sources="; ".join(used)) if used else ""
+
+
+def result_tables(calls: list[ToolCall]) -> list[str]:
+    """Each successful call's result as the markdown table the model was shown (same rows and columns)."""
+    tables = []
+    for call in calls:
+        if call.error or call.name not in VIEWS:
+            continue
+        view = VIEWS[call.name](call.result)
+        if hasattr(view, "columns") and not view.empty:
+            rows = ROWS.get(call.name, MAX_ROWS)
+            tables.append(f"{call.name}:\n\n{markdown_table(view, rows)}")
+    return tables
 
 
 def _libraries(result: Any) -> list[str]:
@@ -267,6 +283,8 @@ class Assistant:
             text = "\n\n".join(render_call(call) for call in self._toolbox.calls)
         if removed:
             text += "\n\n" + load_prompt("removed").format(n=len(removed))
+        if TABLE_RE.search(question):
+            text += "".join("\n\n" + table for table in result_tables(self._toolbox.calls))
         notes = input_notes(screen, data)
         footer = sources_line(self._toolbox.calls)
         full = "\n\n".join(p for p in (*notes, text, footer) if p)

@@ -3,43 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-STEP_ROWS = 8  # rows of a tool's table shown inside a chat step
-MAX_CELL = 60  # characters of one table cell in markdown
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, bool | np.bool_):
-        return "✓" if value else ""
-    if isinstance(value, float | np.floating):
-        if math.isnan(value):
-            return ""
-        if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e5):
-            return f"{value:.2e}"
-        return f"{value:.3g}" if abs(value) < 1 else f"{value:.2f}"
-    if isinstance(value, list | tuple | set | np.ndarray):
-        items = [str(v) for v in value]
-        value = ", ".join(items[:8]) + (f" … (+{len(items) - 8})" if len(items) > 8 else "")
-    text = str(value).replace("|", "\\|").replace("\n", " ")
-    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
-
-
-def markdown_table(df: pd.DataFrame, rows: int = STEP_ROWS) -> str:
-    """A GitHub-style markdown table of the first `rows` rows, with a line saying how many were left out."""
-    if df.empty:
-        return "_(no rows)_"
-    head = df.head(rows)
-    lines = ["| " + " | ".join(_cell(c) for c in head.columns) + " |", "|" + "---|" * len(head.columns)]
-    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in head.itertuples(index=False)]
-    if len(df) > rows:
-        lines.append(f"\n_… {len(df) - rows} more rows_")
-    return "\n".join(lines)
+from .tables import STEP_ROWS, cell, markdown_table
 
 
 def format_args(args: Mapping[str, Any] | None) -> str:
@@ -55,7 +25,7 @@ def result_markdown(result: Any, rows: int = STEP_ROWS) -> str:
     if isinstance(result, pd.DataFrame):
         note = result.attrs.get("note")
         if len(result) == 1 and len(result.columns) > 4:  # one record (gene_info): a list reads better
-            text = "\n".join(f"- **{str(k).replace('_', ' ')}**: {_cell(v)}" for k, v in result.iloc[0].items())
+            text = "\n".join(f"- **{str(k).replace('_', ' ')}**: {cell(v)}" for k, v in result.iloc[0].items())
         else:
             text = markdown_table(result, rows)
         return text + (f"\n\n_Note: {note}_" if note else "")
@@ -66,10 +36,10 @@ def result_markdown(result: Any, rows: int = STEP_ROWS) -> str:
             if isinstance(value, pd.DataFrame | list | tuple) and len(value):
                 parts.append(f"**{f.name.replace('_', ' ')}**\n\n{result_markdown(value, rows)}")
             elif value not in (None, "", [], {}) and not isinstance(value, pd.DataFrame):
-                parts.append(f"**{f.name.replace('_', ' ')}**: {_cell(value)}")
+                parts.append(f"**{f.name.replace('_', ' ')}**: {cell(value)}")
         return "\n\n".join(parts)
     if isinstance(result, Mapping):
-        return "\n".join(f"- **{k}**: {_cell(v)}" for k, v in result.items())
+        return "\n".join(f"- **{k}**: {cell(v)}" for k, v in result.items())
     if isinstance(result, list | tuple) and result and isinstance(result[0], Mapping):
         return markdown_table(pd.DataFrame(result), rows)
     if isinstance(result, list | tuple) and result and dataclasses.is_dataclass(result[0]):

@@ -104,6 +104,17 @@ class CooccurrenceScorer:
         return np.asarray(mean @ self.jaccard(), dtype=np.float32)
 
 
+class ModelPartScorer:
+    """Ablation: one part of a trained model with the item-item head, "head" alone or the "dae" logits alone."""
+
+    def __init__(self, model, part: str):
+        self.genes = list(model.genes)
+        self._model, self._part = model, part
+
+    def predict(self, gene_sets: list[list[str]]) -> np.ndarray:
+        return self._model._run(gene_sets, PREDICT_BATCH, embed=False, part=self._part)
+
+
 @dataclass
 class Contender:
     """A named scorer and the libraries of the corpus it learned from (for the held-out-source rules)."""
@@ -275,9 +286,10 @@ class BenchmarkResult:
 
 
 def run_benchmark(variants: Sequence[str] = (), libraries: Sequence[str] = tuple(LIBRARY_RECIPES),
-                  max_terms: int | None = None, seed: int = 0, train_missing: bool = True,
+                  max_terms: int | None = None, seed: int = 0, train_missing: bool = True, ablate: bool = False,
                   log: Callable[[str], None] = print) -> BenchmarkResult:
-    """Popularity, co-occurrence and the model variants side by side on the evaluation libraries."""
+    """Popularity, co-occurrence and the model variants side by side on the evaluation libraries; `ablate` adds
+    each variant's item-item head alone and DAE alone ("<variant> head", "<variant> DAE")."""
     t0 = time.time()
     unknown = [lib for lib in libraries if lib not in LIBRARY_RECIPES]
     if unknown:
@@ -291,6 +303,10 @@ def run_benchmark(variants: Sequence[str] = (), libraries: Sequence[str] = tuple
         for v in variants:
             contenders.append(load_variant(v, recipe, train_missing))
             models[f"{v} ({recipe})"] = contenders[-1].info
+            model, libs_seen = contenders[-1].scorer, contenders[-1].training_libraries
+            if ablate and model.model.item_item is not None and model.model.config.dae_weight > 0:
+                contenders += [Contender(f"{v} {label}", ModelPartScorer(model, part), libs_seen)
+                               for part, label in (("head", "head"), ("dae", "DAE"))]
         universe = gene_universe([c.scorer for c in contenders])
         corpora[recipe] = {"sets": len(corpus), "genes": len(corpus.genes), "universe": len(universe)}
         for lib in (lib for lib in libraries if LIBRARY_RECIPES[lib] == recipe):
@@ -343,6 +359,7 @@ def _fmt_train(info: dict) -> str:
     recipe = info.get("corpus", {}).get("recipe", {})
     parts = [f"recipe {recipe['name']}" if isinstance(recipe, dict) and "name" in recipe else "",
              f"vocabulary {info['vocab_size']:,}" if "vocab_size" in info else "",
+             f"head + {info.get('dae_weight', 0)} x DAE" if info.get("item_item") else "",
              f"{t['epochs']} epochs" if "epochs" in t else "",
              f"training {t['seconds'] / 60:.1f} min" if "seconds" in t else "",
              f"{t['sets_per_s']:,.0f} sets/s" if "sets_per_s" in t else ""]

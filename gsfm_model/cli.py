@@ -85,8 +85,9 @@ def cmd_benchmark(args: argparse.Namespace) -> None:
     from .benchmark import render_report, run_benchmark, write_report
 
     command = "gsfm benchmark" + (f" --variants {' '.join(args.variants)}" if args.variants else "") + (
-        f" --max-terms {args.max_terms}" if args.max_terms else "") + (f" --seed {args.seed}" if args.seed else "")
-    result = run_benchmark(args.variants, max_terms=args.max_terms, seed=args.seed)
+        f" --max-terms {args.max_terms}" if args.max_terms else "") + (f" --seed {args.seed}" if args.seed else "") + (
+        " --ablate" if args.ablate else "")
+    result = run_benchmark(args.variants, max_terms=args.max_terms, seed=args.seed, ablate=args.ablate)
     print_frame(result.scores.round(3), args.json)
     if args.out:
         write_report(render_report(result, command), Path(args.out))
@@ -167,6 +168,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-terms", type=int, default=None, metavar="N", help="score a seeded sample of N terms")
     p.add_argument("--seed", type=int, default=0, help="seed of the splits and term sample")
     p.add_argument("--out", default="docs/benchmarks.md", help="markdown report to update ('' to skip)")
+    p.add_argument("--ablate", action="store_true",
+                   help="also score each variant's item-item head alone and its autoencoder alone")
     add_json_flag(p)
     p.set_defaults(func=cmd_benchmark)
 

@@ -179,7 +179,7 @@ class GSFM:
         return path
 
     @torch.inference_mode()
-    def _run(self, gene_sets: Sequence[Sequence[str]], batch_size: int, embed: bool) -> np.ndarray:
+    def _run(self, gene_sets: Sequence[Sequence[str]], batch_size: int, embed: bool, part: str = "all") -> np.ndarray:
         if isinstance(gene_sets, str) or (len(gene_sets) and isinstance(gene_sets[0], str)):
             raise InputError("Pass a list of gene sets (a list of lists of symbols), e.g. [['TP53', 'MDM2']].")
         columns = self._columns(gene_sets)
@@ -188,7 +188,8 @@ class GSFM:
             chunk = columns[start:start + batch_size]
             offsets = np.concatenate([[0], np.cumsum([len(c) for c in chunk])])
             x = Sets(torch.from_numpy(np.concatenate(chunk)), torch.from_numpy(offsets)).to(self.device)
-            out[start:start + len(chunk)] = (self.model.encode(x) if embed else self.model.scores(x)).float().cpu()
+            scores = self.model.encode(x) if embed else self.model.scores(x, part)
+            out[start:start + len(chunk)] = scores.float().cpu()
         return out
 
     def _columns(self, gene_sets: Sequence[Sequence[str]]) -> list[np.ndarray]:

@@ -224,14 +224,17 @@ class GeneSetDAE(nn.Module):
         # x: B sets -> [B, d] set embeddings
         return self.encoder(x)
 
-    def scores(self, x: Sets) -> torch.Tensor:
+    def scores(self, x: Sets, part: str = "all") -> torch.Tensor:
         """x: B sets -> [B, V], higher = more likely a member. Without the head: the DAE logits. With it: the
         head's cosine-scale scores h, plus dae_weight * std(h) * standardise(DAE logits) per set (so the ranking
-        is that of standardise(h) + dae_weight * standardise(logits), on h's scale; dae_weight 0 gives h)."""
-        if self.item_item is None:
+        is that of standardise(h) + dae_weight * standardise(logits), on h's scale; dae_weight 0 gives h).
+        part="head" or "dae" gives that part alone (for ablations)."""
+        if part not in ("all", "head", "dae"):
+            raise InputError(f"part must be 'all', 'head' or 'dae', not {part!r}.")
+        if self.item_item is None or part == "dae":
             return self.forward(x)[0]
         head = self.item_item(x)  # [B, V]
-        if self.config.dae_weight == 0:
+        if self.config.dae_weight == 0 or part == "head":
             return head
         dae = standardise(self.forward(x)[0])  # [B, V]
         return head + self.config.dae_weight * head.std(1, keepdim=True) * dae
