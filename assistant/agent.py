@@ -42,6 +42,7 @@ from .rules import (
     route,
     rules_answer,
     screen_question,
+    top_result,
     unknown_gene_text,
 )
 from .tables import markdown_table
@@ -91,16 +92,20 @@ class _Turn:
 
 
 def sources_line(calls: list[ToolCall]) -> str:
-    """The evidence line: which tools (and libraries) the answer rests on."""
+    """The evidence line: which tools (and libraries) the answer rests on, with each one's top result."""
     used = []
     for call in calls:
         if call.error:
             continue
-        libraries = _libraries(call.result)
+        libraries = _libraries(VIEWS[call.name](call.result) if call.name in VIEWS else call.result)
         label = f"{call.name} ({', '.join(libraries)})" if libraries else call.name
+        top = top_result(call)
+        label += f", top result: {top}" if top else ""
         if label not in used:
             used.append(label)
-    return load_prompt("sources").format(sources="; ".join(used)) if used else ""
+    if not used:
+        return ""
+    return load_prompt("sources").format(sources=used[0] if len(used) == 1 else "".join(f"\n- {u}" for u in used))
 
 
 def result_tables(calls: list[ToolCall]) -> list[str]:

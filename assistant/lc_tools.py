@@ -209,7 +209,16 @@ def functions_view(df: pd.DataFrame) -> pd.DataFrame:
         return part[part.groupby("library").cumcount() < PER_LIBRARY].head(n)
 
     out = pd.concat([spread(df[~df["known"]], NOVEL_SHOWN), spread(df[df["known"]], KNOWN_SHOWN)])
-    return _pick(out.assign(status=_status(out["known"])), ["term", "library", "z", "score", "term_auroc", "status"])
+    out = out.assign(status=_status(out["known"]), strength=[strength(z, a) for z, a in zip(out.z, out.term_auroc)])
+    return _pick(out, ["term", "library", "z", "term_auroc", "strength", "status"])
+
+
+def strength(z: float, term_auroc: float) -> str:
+    """A word for a gene-term prediction: strong (z >= 3 and the term's AUROC, if known, >= 0.8), moderate
+    (z >= 2), else weak."""
+    if z >= 3 and not term_auroc < 0.8:
+        return "strong"
+    return "moderate" if z >= 2 else "weak"
 
 
 VIEWS: dict[str, Callable[[Any], pd.DataFrame]] = {

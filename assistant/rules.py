@@ -388,8 +388,9 @@ def _f(value: Any) -> str:
 
 
 def _function_line(r: pd.Series) -> str:
-    status = "novel prediction" if r.get("status") == "novel" else "already annotated"
-    return f"{r['term']} ({r['library']}; z {_f(r['z'])}, term AUROC {_f(r['term_auroc'])}; {status})"
+    status = f"{r['strength']} novel prediction" if r.get("status") == "novel" else "already annotated"
+    auroc = f", term AUROC {_f(r['term_auroc'])}" if r["term_auroc"] == r["term_auroc"] else ""  # NaN: no AUROC
+    return f"{r['term']} ({r['library']}; z {_f(r['z'])}{auroc}; {status})"
 
 
 def _neighbour_line(r: pd.Series) -> str:
@@ -437,12 +438,27 @@ def render_call(call: ToolCall) -> str:
         facts = [f"{k.replace('_', ' ')}: {_f(v)}" for k, v in r.items() if k != "symbol" and _f(v) not in ("", "0")]
         return load_prompt("rules_gene_info").format(gene=r["symbol"], facts="; ".join(facts))
     top = view.head(MAX_LISTED)
+    line = _row_line(call.name)
     if call.name in LINES:
-        rows = "\n".join(f"- {LINES[call.name](r)}" for _, r in top.iterrows())
+        rows = "\n".join(f"- {line(r)}" for _, r in top.iterrows())
     else:
-        line = _neighbour_line if call.name == "similar_genes" else lambda r: f"{r['gene']} ({_f(r['score'])})"
         rows = ", ".join(line(r) for _, r in top.iterrows())
     return load_prompt(f"rules_{call.name}").format(subject=subject, n=len(top), rows=rows)
+
+
+def _row_line(name: str) -> Callable[[pd.Series], str]:
+    if name in LINES:
+        return LINES[name]
+    return _neighbour_line if name == "similar_genes" else lambda r: f"{r['gene']} ({_f(r['score'])})"
+
+
+def top_result(call: ToolCall) -> str:
+    """The first row of a tool's result with its evidence (scores, strength, novel or known), as one line;
+    "" for errors, empty results and gene_info."""
+    if call.error or call.name == "gene_info" or call.name not in VIEWS:
+        return ""
+    view = VIEWS[call.name](call.result)
+    return _row_line(call.name)(view.iloc[0]) if len(view) else ""
 
 
 def rules_answer(plan: Plan, calls: list[ToolCall], screen: Screen, context: ContextData) -> str:
