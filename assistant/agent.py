@@ -108,6 +108,19 @@ def sources_line(calls: list[ToolCall]) -> str:
     return load_prompt("sources").format(sources=used[0] if len(used) == 1 else "".join(f"\n- {u}" for u in used))
 
 
+def drop_repeated_lines(text: str) -> str:
+    """`text` with every repeat of an earlier non-blank line removed (small models can loop on a list)."""
+    seen: set[str] = set()
+    kept = []
+    for line in text.splitlines():
+        key = line.strip()
+        if key and key in seen:
+            continue
+        seen.add(key)
+        kept.append(line)
+    return "\n".join(kept)
+
+
 def result_tables(calls: list[ToolCall]) -> list[str]:
     """Each successful call's result as the markdown table the model was shown (same rows and columns)."""
     tables = []
@@ -283,7 +296,7 @@ class Assistant:
             return
         evidence = "\n".join([*self._evidence, question, " ".join(data.genes),
                               *(c.summary for c in self._toolbox.calls)])
-        text, removed = drop_ungrounded("".join(final).strip(), evidence)
+        text, removed = drop_ungrounded(drop_repeated_lines("".join(final).strip()), evidence)
         if not text:  # the model only called tools, or nothing it wrote was grounded: say what the tools found
             text = "\n\n".join(render_call(call) for call in self._toolbox.calls)
         if removed:

@@ -25,7 +25,8 @@ from gsfm_model.errors import GSFMError
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 MAX_ROWS = 8  # table rows shown to the language model per result (default)
 ROWS = {"enrich_genes": 6, "gene_hypotheses": 3, "complete_gene_set": 10, "gene_functions": 9}  # per-tool
-NOVEL_SHOWN, KNOWN_SHOWN, PER_LIBRARY = 6, 3, 2  # gene_functions view: novel rows, known rows, rows per library
+NOVEL_SHOWN, KNOWN_SHOWN = 6, 3  # gene_functions view: novel rows, then known rows
+PER_LIBRARY = 2  # gene_functions and enrich_genes views: rows per library
 MAX_LIST = 6  # list items (e.g. overlapping genes) shown per cell
 
 
@@ -161,7 +162,7 @@ def fmt_value(value: Any) -> str:
         return f"{value:.3g}"
     if isinstance(value, list | tuple | np.ndarray):
         items = [str(v) for v in value]
-        more = f" +{len(items) - MAX_LIST}" if len(items) > MAX_LIST else ""
+        more = f" and {len(items) - MAX_LIST} more" if len(items) > MAX_LIST else ""
         return ", ".join(items[:MAX_LIST]) + more
     return str(value)
 
@@ -189,7 +190,7 @@ def _status(known: pd.Series) -> pd.Series:
 def enrichment_view(df: pd.DataFrame) -> pd.DataFrame:
     """Enrichment rows best first by the plain test: input genes in the term, FDR, and what GSFM adds."""
     out = df.sort_values("p_value_plain") if "p_value_plain" in df.columns else df.sort_values("p_value")
-    out = out.copy()
+    out = _spread(out, PER_LIBRARY).copy()
     if "added_genes" in out.columns:
         added = out["added_genes"].map(set)
         out["input_genes"] = [[g for g in gs if g not in a] for gs, a in zip(out["genes"], added, strict=True)]
@@ -199,16 +200,19 @@ def enrichment_view(df: pd.DataFrame) -> pd.DataFrame:
                  ["term", "library", "overlap", "term_size", "fdr", "odds_ratio", "input_genes"])
 
 
+def _spread(df: pd.DataFrame, per_library: int) -> pd.DataFrame:
+    """The rows in order, at most `per_library` from each library (so one library cannot fill a short view)."""
+    return df[df.groupby("library", sort=False).cumcount() < per_library] if "library" in df.columns else df
+
+
 def functions_view(df: pd.DataFrame) -> pd.DataFrame:
     """Novel predictions first (at most PER_LIBRARY per library, so one library cannot fill the view), then a
     few terms the gene is already annotated to, each group best z first."""
     if "known" not in df.columns or df.empty:
         return df
 
-    def spread(part: pd.DataFrame, n: int) -> pd.DataFrame:
-        return part[part.groupby("library").cumcount() < PER_LIBRARY].head(n)
-
-    out = pd.concat([spread(df[~df["known"]], NOVEL_SHOWN), spread(df[df["known"]], KNOWN_SHOWN)])
+    out = pd.concat([_spread(df[~df["known"]], PER_LIBRARY).head(NOVEL_SHOWN),
+                     _spread(df[df["known"]], PER_LIBRARY).head(KNOWN_SHOWN)])
     out = out.assign(status=_status(out["known"]), strength=[strength(z, a) for z, a in zip(out.z, out.term_auroc)])
     return _pick(out, ["term", "library", "z", "term_auroc", "strength", "status"])
 

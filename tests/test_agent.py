@@ -88,6 +88,13 @@ def test_asking_for_a_table_gets_the_tool_table(small_tools):
     assert "| term |" not in plain.ask("What does CDK1 do?").text
 
 
+def test_a_looping_answer_keeps_each_line_once(small_tools):
+    item = "- CDK1 groups with the genes listed by similar_genes."
+    assistant, _ = scripted(AIMessage("\n".join(["Neighbours:", item, item, item, "", "Done."])))
+    text = assistant.ask("Which genes group with CDK1?").text
+    assert text.count(item) == 1 and "Neighbours:" in text and "Done." in text
+
+
 def test_model_chosen_tool_call_runs(small_tools):
     assistant, model = scripted(call("gene_functions", gene="TP53"), AIMessage("Predicted functions listed."),
                                 preroute=False)

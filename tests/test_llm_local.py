@@ -9,7 +9,7 @@ from langchain_core.tools import tool
 
 from assistant.llm import LLMError, get_backend
 from assistant.llm.gguf import prepare_default_model, smollm2_gguf
-from assistant.llm.local import LocalChatModel, default_threads, load_llama
+from assistant.llm.local import LocalChatModel, default_threads, load_llama, repeating
 from assistant.llm.prompt import render_prompt
 
 pytestmark = pytest.mark.skipif(
@@ -115,3 +115,11 @@ def test_qwen_calls_a_tool(qwen_path):
     assert model.model_path == str(qwen_path)
     reply = model.bind_tools([gene_info]).invoke([HumanMessage("What does the gene TP53 do?")])
     assert [(c["name"], c["args"]) for c in reply.tool_calls] == [("gene_info", {"symbol": "TP53"})]
+
+
+def test_repetition_stops_generation():
+    item = "- ZNF3 human tf ARCHS4 coexpression (strong, novel)"
+    assert not repeating(f"Intro.\n{item}\n{item}\n")  # twice may be a real answer
+    assert repeating(f"Intro.\n{item}\n- other line of the list here\n{item}\n{item}\n")
+    assert not repeating("ok\nok\nok\nok\n")  # short lines (e.g. '---') repeat legitimately
+    assert not repeating(f"{item}\n{item}\n{item}")  # the last line is not finished yet

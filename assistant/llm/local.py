@@ -105,6 +105,13 @@ def load_llama(model_path: str | os.PathLike, n_ctx: int, n_threads: int) -> _Lo
         return loaded
 
 
+def repeating(text: str, min_chars: int = 20, times: int = 3) -> bool:
+    """True when the last finished line (of at least `min_chars`) has now been written `times` times: small
+    models can loop on a list item until max_tokens, so generation stops there."""
+    lines = [line.strip() for line in text.split("\n")[:-1]]
+    return bool(lines) and len(lines[-1]) >= min_chars and lines.count(lines[-1]) >= times
+
+
 def _token_text(llama: Llama, token: int) -> str:
     if token < 0:
         return ""
@@ -129,7 +136,7 @@ class LocalChatModel(BaseChatModel):
     n_ctx: int = 8192
     n_threads: int | None = None  # default: all cores this process may use
     temperature: float = 0.0
-    max_tokens: int = 1024
+    max_tokens: int = 512
 
     @property
     def _llm_type(self) -> str:
@@ -197,6 +204,9 @@ class LocalChatModel(BaseChatModel):
                     run.pieces.append(choice["text"])
                     run.finish_reason = choice.get("finish_reason") or run.finish_reason
                     text = "".join(run.pieces).lstrip()
+                    if "\n" in choice["text"] and repeating(text):
+                        run.finish_reason = "repetition"
+                        break
                     safe = stream_safe_length(text, tool_names) if tool_names else len(text.rstrip())
                     if safe > len(run.emitted):
                         delta, run.emitted = text[len(run.emitted) : safe], text[:safe]
