@@ -30,6 +30,7 @@ from gsfm_model.errors import InputError
 
 from .lc_tools import MAX_ROWS, ROWS, SPECS, VIEWS, ToolBox, ToolCall, load_prompt
 from .llm import LLMError, get_backend
+from .llm.local import line_key
 from .rules import (
     ContextData,
     Plan,
@@ -109,11 +110,12 @@ def sources_line(calls: list[ToolCall]) -> str:
 
 
 def drop_repeated_lines(text: str) -> str:
-    """`text` with every repeat of an earlier non-blank line removed (small models can loop on a list)."""
+    """`text` with every repeat of an earlier non-blank line (list markers aside) removed: small models can loop
+    on a list."""
     seen: set[str] = set()
     kept = []
     for line in text.splitlines():
-        key = line.strip()
+        key = line_key(line)
         if key and key in seen:
             continue
         seen.add(key)
@@ -297,6 +299,7 @@ class Assistant:
         evidence = "\n".join([*self._evidence, question, " ".join(data.genes),
                               *(c.summary for c in self._toolbox.calls)])
         text, removed = drop_ungrounded(drop_repeated_lines("".join(final).strip()), evidence)
+        text = drop_repeated_lines(text)  # a numbered loop repeats once its ungrounded numbers are dropped
         if not text:  # the model only called tools, or nothing it wrote was grounded: say what the tools found
             text = "\n\n".join(render_call(call) for call in self._toolbox.calls)
         if removed:

@@ -93,6 +93,8 @@ def test_a_looping_answer_keeps_each_line_once(small_tools):
     assistant, _ = scripted(AIMessage("\n".join(["Neighbours:", item, item, item, "", "Done."])))
     text = assistant.ask("Which genes group with CDK1?").text
     assert text.count(item) == 1 and "Neighbours:" in text and "Done." in text
+    numbered, _ = scripted(AIMessage("Neighbours:\n1. CDK1 is listed.\n2. CDK1 is listed.\n3. CDK1 is listed."))
+    assert numbered.ask("Which genes group with CDK1?").text.count("CDK1 is listed") == 1
 
 
 def test_model_chosen_tool_call_runs(small_tools):

@@ -123,3 +123,4 @@ def test_repetition_stops_generation():
     assert repeating(f"Intro.\n{item}\n- other line of the list here\n{item}\n{item}\n")
     assert not repeating("ok\nok\nok\nok\n")  # short lines (e.g. '---') repeat legitimately
     assert not repeating(f"{item}\n{item}\n{item}")  # the last line is not finished yet
+    assert repeating("Sets:\n1. GO_BP\n2. GO_BP\n3. GO_BP\n")  # numbered list items count as repeats

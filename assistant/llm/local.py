@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -105,10 +106,18 @@ def load_llama(model_path: str | os.PathLike, n_ctx: int, n_threads: int) -> _Lo
         return loaded
 
 
-def repeating(text: str, min_chars: int = 20, times: int = 3) -> bool:
-    """True when the last finished line (of at least `min_chars`) has now been written `times` times: small
-    models can loop on a list item until max_tokens, so generation stops there."""
-    lines = [line.strip() for line in text.split("\n")[:-1]]
+_LIST_MARKER_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")
+
+
+def line_key(line: str) -> str:
+    """A line without its list marker ('- ', '3. ') and surrounding space: how repeats are recognised."""
+    return _LIST_MARKER_RE.sub("", line).strip()
+
+
+def repeating(text: str, min_chars: int = 5, times: int = 3) -> bool:
+    """True when the last finished line (of at least `min_chars`, list marker aside) has now been written
+    `times` times: small models can loop on a list item until max_tokens, so generation stops there."""
+    lines = [line_key(line) for line in text.split("\n")[:-1]]
     return bool(lines) and len(lines[-1]) >= min_chars and lines.count(lines[-1]) >= times
 
 
