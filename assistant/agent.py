@@ -116,7 +116,7 @@ def drop_repeated_lines(text: str) -> str:
     kept = []
     for line in text.splitlines():
         key = line_key(line)
-        if key and key in seen:
+        if key in seen and any(ch.isalnum() for ch in key):  # table rules like |---|---| may repeat
             continue
         seen.add(key)
         kept.append(line)
