@@ -42,7 +42,7 @@ class LLMSettings:
     n_ctx: int = 8192
     n_threads: int | None = None  # default: os.cpu_count()
     temperature: float = 0.0
-    max_tokens: int = 512  # answers are short (the system prompt asks for at most 6 sentences)
+    max_tokens: int = 320  # answers are short (the system prompt asks for at most 4 sentences)
     timeout: float = 120.0  # seconds, remote backends
 
 

@@ -145,7 +145,7 @@ class LocalChatModel(BaseChatModel):
     n_ctx: int = 8192
     n_threads: int | None = None  # default: all cores this process may use
     temperature: float = 0.0
-    max_tokens: int = 512
+    max_tokens: int = 320
 
     @property
     def _llm_type(self) -> str:
