@@ -98,9 +98,10 @@ def sources_line(calls: list[ToolCall]) -> str:
     for call in calls:
         if call.error:
             continue
-        libraries = _libraries(VIEWS[call.name](call.result) if call.name in VIEWS else call.result)
+        view = VIEWS[call.name](call.result) if call.name in VIEWS else None
+        libraries = _libraries(call.result if view is None else view)
         label = f"{call.name} ({', '.join(libraries)})" if libraries else call.name
-        top = top_result(call)
+        top = "" if view is None else top_result(call.name, view)
         label += f", top result: {top}" if top else ""
         if label not in used:
             used.append(label)

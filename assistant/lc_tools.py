@@ -210,7 +210,6 @@ def functions_view(df: pd.DataFrame) -> pd.DataFrame:
     few terms the gene is already annotated to, each group best z first."""
     if "known" not in df.columns or df.empty:
         return df
-
     out = pd.concat([_spread(df[~df["known"]], PER_LIBRARY).head(NOVEL_SHOWN),
                      _spread(df[df["known"]], PER_LIBRARY).head(KNOWN_SHOWN)])
     out = out.assign(status=_status(out["known"]), strength=[strength(z, a) for z, a in zip(out.z, out.term_auroc)])

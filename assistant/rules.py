@@ -452,13 +452,10 @@ def _row_line(name: str) -> Callable[[pd.Series], str]:
     return _neighbour_line if name == "similar_genes" else lambda r: f"{r['gene']} ({_f(r['score'])})"
 
 
-def top_result(call: ToolCall) -> str:
-    """The first row of a tool's result with its evidence (scores, strength, novel or known), as one line;
-    "" for errors, empty results and gene_info."""
-    if call.error or call.name == "gene_info" or call.name not in VIEWS:
-        return ""
-    view = VIEWS[call.name](call.result)
-    return _row_line(call.name)(view.iloc[0]) if len(view) else ""
+def top_result(name: str, view: pd.DataFrame) -> str:
+    """The first row of tool `name`'s result view (VIEWS) with its evidence (scores, strength, novel or known), as
+    one line; "" for an empty view and for gene_info."""
+    return "" if name == "gene_info" or view.empty else _row_line(name)(view.iloc[0])
 
 
 def rules_answer(plan: Plan, calls: list[ToolCall], screen: Screen, context: ContextData) -> str:

@@ -170,12 +170,16 @@ def fit_item_item(matrix: sp.csr_matrix, p: float = 1.0, beta: float = 0.5, bloc
     n_genes = x.shape[1]
     w = np.empty((n_genes, n_genes), np.float16)  # [V, V]
     for a in range(0, n_genes, block):
-        g = (xwt[a:a + block] @ x).toarray()  # [b, V] rows a.. of G
-        g /= np.sqrt(diag[a:a + block, None])
-        g /= diag[None, :] ** beta
-        g[np.arange(g.shape[0]), np.arange(a, a + g.shape[0])] = 0.0  # a gene is predicted from the others only
-        w[a:a + block] = g
+        w[a:a + block] = item_item_rows((xwt[a:a + block] @ x).toarray(), a, diag, beta)  # from rows a.. of G
     return w
+
+
+def item_item_rows(g: np.ndarray, start: int, diag: np.ndarray, beta: float) -> np.ndarray:
+    """Rows start.. of W from the same rows of G [b, V] (overwritten) and G's diagonal [V] (see fit_item_item)."""
+    g /= np.sqrt(diag[start:start + g.shape[0], None])
+    g /= diag[None, :] ** beta
+    g[np.arange(g.shape[0]), np.arange(start, start + g.shape[0])] = 0.0  # a gene is predicted from the others only
+    return g
 
 
 class ItemItemHead(nn.Module):

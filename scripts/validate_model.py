@@ -20,7 +20,7 @@ import gsfm_model
 from gsfm_model.benchmark import make_splits, score_splits, summarize
 from gsfm_model.corpus import Recipe, build_corpus, load_recipe
 from gsfm_model.libraries import load_library
-from gsfm_model.model import Sets, standardise
+from gsfm_model.model import Sets, item_item_rows, standardise
 from gsfm_model.train import TrainConfig
 
 WEIGHTS = [0.0, 0.5, 1.0, 2.0, 3.0, 5.0]
@@ -61,7 +61,7 @@ class HeadScorer:
     """Scores = the mean of W's rows over the input genes (what the item-item head does)."""
 
     def __init__(self, genes: list[str], w: np.ndarray):
-        self.genes, self.w, self.col = genes, torch.from_numpy(w), {g: i for i, g in enumerate(genes)}
+        self.genes, self.w, self.col = genes, torch.from_numpy(w), {g: i for i, g in enumerate(genes)}  # float32
 
     def predict(self, gene_sets: list[list[str]]) -> np.ndarray:
         q = torch.zeros(len(gene_sets), len(self.genes))
@@ -71,17 +71,15 @@ class HeadScorer:
         return (q @ self.w).numpy()
 
 
-def gram(matrix: sp.csr_matrix, p: float) -> torch.Tensor:
+def gram(matrix: sp.csr_matrix, p: float) -> np.ndarray:
     """G = Xᵀ diag(size ** -p) X, dense [V, V] (additive over sets, so a library's part can be subtracted)."""
     sizes = np.maximum(np.diff(matrix.indptr), 1).astype(np.float32)
-    return torch.from_numpy((sp.diags(sizes ** -p) @ matrix).T.tocsr().dot(matrix).toarray().astype(np.float32))
+    return (sp.diags(sizes ** -p) @ matrix).T.tocsr().dot(matrix).toarray().astype(np.float32)
 
 
-def head_weights(g: torch.Tensor, beta: float = 0.5) -> np.ndarray:
-    """W from G as fit_item_item computes it (float32 here)."""
-    d = torch.clamp(torch.diagonal(g), min=1e-12)
-    w = g / torch.sqrt(d)[:, None] / d[None, :] ** beta
-    return w.fill_diagonal_(0).numpy()
+def head_weights(g: np.ndarray, beta: float = 0.5) -> np.ndarray:
+    """W from a dense G, as fit_item_item computes it (float32 here)."""
+    return item_item_rows(g.copy(), 0, np.maximum(np.diagonal(g), 1e-12), beta)
 
 
 def lolo() -> None:
