@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
 
-from gsfm_model.errors import InputError
+from gsfm_model.errors import GSFMError, InputError
 
 from .lc_tools import MAX_ROWS, ROWS, SPECS, VIEWS, ToolBox, ToolCall, load_prompt
 from .llm import LLMError, get_backend
@@ -77,6 +78,14 @@ class Event:
 
 
 @dataclass
+class _Output:
+    """The model's last message of a turn: its text and why generation stopped ("length": the token cap)."""
+
+    text: str = ""
+    finish_reason: str | None = None
+
+
+@dataclass
 class _Turn:
     start: float = field(default_factory=time.perf_counter)
     first_token: float | None = None
@@ -110,6 +119,15 @@ def sources_line(calls: list[ToolCall]) -> str:
     return load_prompt("sources").format(sources=used[0] if len(used) == 1 else "".join(f"\n- {u}" for u in used))
 
 
+_SENTENCE_END_RE = re.compile(r"(?<!\be\.g)(?<!\bi\.e)[.!?][)\]\"'*]*(?=\s|$)|\n")
+
+
+def cut_unfinished(text: str) -> str:
+    """`text` (cut off by the token cap) up to its last finished sentence or line; with "..." if none finished."""
+    ends = [m.end() for m in _SENTENCE_END_RE.finditer(text)]
+    return text[: ends[-1]].rstrip() if ends else text.rstrip() + " ..."
+
+
 def drop_repeated_lines(text: str) -> str:
     """`text` with every repeat of an earlier non-blank line (list markers aside) removed: small models can loop
     on a list."""
@@ -135,6 +153,16 @@ def result_tables(calls: list[ToolCall]) -> list[str]:
             rows = ROWS.get(call.name, MAX_ROWS)
             tables.append(f"{call.name}:\n\n{markdown_table(view, rows)}")
     return tables
+
+
+def _load_tool_context() -> None:
+    """Load the GSFM model and index (what the first tool call would wait for) while the user types."""
+    from . import tools
+
+    try:
+        tools.context()
+    except GSFMError as exc:  # the first tool call reports it
+        log.info("tool context not loaded ahead: %s", exc)
 
 
 def _libraries(result: Any) -> list[str]:
@@ -184,12 +212,13 @@ class Assistant:
     def _build_agent(self) -> Any:
         from langchain.agents import create_agent
 
-        model = self._backend.chat_model()
-        from .llm.local import LocalChatModel, default_threads, load_llama
+        from .llm.local import LocalChatModel
 
+        model, tools, system = self._backend.chat_model(), self._toolbox.langchain_tools(), load_prompt("system")
         if isinstance(model, LocalChatModel):  # load now, so a broken model falls back at start-up
-            load_llama(model.model_path, model.n_ctx, model.n_threads or default_threads())
-        return create_agent(model, tools=self._toolbox.langchain_tools(), system_prompt=load_prompt("system"))
+            model.prepare(system, tools)
+        threading.Thread(target=_load_tool_context, name="gsfm-tools-warm-up", daemon=True).start()
+        return create_agent(model, tools=tools, system_prompt=system)
 
     @property
     def mode(self) -> str:
@@ -288,7 +317,7 @@ class Assistant:
                 ToolMessage(content=call.summary, tool_call_id=i, name=call.name)
                 for call, i in zip(self._toolbox.calls, ids, strict=True)
             ]
-        final: list[str] = []
+        final = _Output()
         try:
             yield from self._run_agent(turn, messages, final)
         except Exception as exc:  # any model failure falls back to the rules answer
@@ -299,7 +328,8 @@ class Assistant:
             return
         evidence = "\n".join([*self._evidence, question, " ".join(data.genes),
                               *(c.summary for c in self._toolbox.calls)])
-        text, removed = drop_ungrounded(drop_repeated_lines("".join(final).strip()), evidence)
+        text = cut_unfinished(final.text.strip()) if final.finish_reason == "length" else final.text.strip()
+        text, removed = drop_ungrounded(drop_repeated_lines(text), evidence)
         text = drop_repeated_lines(text)  # a numbered loop repeats once its ungrounded numbers are dropped
         if not text:  # the model only called tools, or nothing it wrote was grounded: say what the tools found
             text = "\n\n".join(render_call(call) for call in self._toolbox.calls)
@@ -313,8 +343,8 @@ class Assistant:
         yield from self._finish(turn, question, data, full, "llm", self._toolbox.calls, memory_text=text,
                                 removed=removed)
 
-    def _run_agent(self, turn: _Turn, messages: list[BaseMessage], final: list[str]) -> Iterator[Event]:
-        """Stream the LangChain agent: model tokens, tool events, and (into `final`) the answer text."""
+    def _run_agent(self, turn: _Turn, messages: list[BaseMessage], final: _Output) -> Iterator[Event]:
+        """Stream the LangChain agent: model tokens, tool events, and (into `final`) the answer."""
         from langgraph.errors import GraphRecursionError
 
         first_in_graph = emitted = len(self._toolbox.calls)
@@ -333,7 +363,8 @@ class Assistant:
                 for update in (chunk or {}).values():
                     for message in (update or {}).get("messages", []):
                         if isinstance(message, AIMessage):
-                            final[:] = [] if message.tool_calls else [message.text]
+                            final.text = "" if message.tool_calls else message.text
+                            final.finish_reason = message.response_metadata.get("finish_reason")
                             if not message.tool_calls and not streamed and message.text:
                                 turn.first_token = turn.first_token or time.perf_counter()
                                 yield Event("token", text=message.text)

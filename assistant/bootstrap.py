@@ -40,9 +40,14 @@ def step_index() -> str:
 
 
 def step_llm() -> str:
+    from .agent import Assistant
     from .llm.gguf import prepare_default_model
 
-    return f"local LLM ready: {prepare_default_model()}"
+    path = prepare_default_model()
+    assistant = Assistant(backend="local")  # loads the model; saves the state of the prompt start (llm/kv)
+    if assistant.mode != "llm":
+        return f"the local LLM did not load ({assistant.backend_info['fallback_reason']}); answers use no-LLM mode"
+    return f"local LLM ready: {path}"
 
 
 STEPS: list[tuple[str, Callable[[], str]]] = [

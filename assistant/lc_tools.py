@@ -8,6 +8,7 @@ server, so all three call the same library functions.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,11 +24,15 @@ from pydantic import BaseModel, BeforeValidator, Field
 from gsfm_model.errors import GSFMError
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
-MAX_ROWS = 8  # table rows shown to the language model per result (default)
-ROWS = {"enrich_genes": 6, "gene_hypotheses": 3, "complete_gene_set": 10, "gene_functions": 9}  # per-tool
-NOVEL_SHOWN, KNOWN_SHOWN = 6, 3  # gene_functions view: novel rows, then known rows
+# The language model reads every row it is shown (~45 tokens/s on 2 cores), so views are short.
+MAX_ROWS = 6  # table rows shown to the language model per result (default)
+ROWS = {"enrich_genes": 5, "gene_hypotheses": 3, "complete_gene_set": 8, "gene_functions": 7}  # per-tool
+NOVEL_SHOWN, KNOWN_SHOWN = 5, 2  # gene_functions view: novel rows, then known rows
 PER_LIBRARY = 2  # gene_functions and enrich_genes views: rows per library
-MAX_LIST = 6  # list items (e.g. overlapping genes) shown per cell
+MAX_LIST = 4  # list items (e.g. overlapping genes) shown per cell
+NEIGHBOUR_TERMS = 2  # similar_genes view: known functions shown per neighbour
+DESCRIPTION_CHARS = 90  # search_gene_sets view: description cut to about this length
+_TERM_ID_RE = re.compile(r"\b([A-Z]{2,}:\d{5,})\b")  # GO:0043518, MP:0000182, HP:0001250
 
 
 @cache
@@ -190,7 +195,7 @@ def _status(known: pd.Series) -> pd.Series:
 def enrichment_view(df: pd.DataFrame) -> pd.DataFrame:
     """Enrichment rows best first by the plain test: input genes in the term, FDR, and what GSFM adds."""
     out = df.sort_values("p_value_plain") if "p_value_plain" in df.columns else df.sort_values("p_value")
-    out = _spread(out, PER_LIBRARY).copy()
+    out = _spread(_dedupe_terms(out), PER_LIBRARY).copy()
     if "added_genes" in out.columns:
         added = out["added_genes"].map(set)
         out["input_genes"] = [[g for g in gs if g not in a] for gs, a in zip(out["genes"], added, strict=True)]
@@ -205,11 +210,24 @@ def _spread(df: pd.DataFrame, per_library: int) -> pd.DataFrame:
     return df[df.groupby("library", sort=False).cumcount() < per_library] if "library" in df.columns else df
 
 
+def term_key(term: str) -> str:
+    """What makes two terms the same: their ontology ID (GO:0034341 in two GO releases), else the lower-case name."""
+    found = _TERM_ID_RE.search(term)
+    return found.group(1) if found else " ".join(term.lower().split())
+
+
+def _dedupe_terms(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows in order, without later rows for a term already listed (from another library or release)."""
+    return df[~df["term"].map(term_key).duplicated()] if "term" in df.columns else df
+
+
 def functions_view(df: pd.DataFrame) -> pd.DataFrame:
     """Novel predictions first (at most PER_LIBRARY per library, so one library cannot fill the view), then a
-    few terms the gene is already annotated to, each group best z first."""
+    few terms the gene is already annotated to, each group best z first; a term listed twice (two GO
+    releases) is shown once."""
     if "known" not in df.columns or df.empty:
         return df
+    df = _dedupe_terms(df)
     out = pd.concat([_spread(df[~df["known"]], PER_LIBRARY).head(NOVEL_SHOWN),
                      _spread(df[df["known"]], PER_LIBRARY).head(KNOWN_SHOWN)])
     out = out.assign(status=_status(out["known"]), strength=[strength(z, a) for z, a in zip(out.z, out.term_auroc)])
@@ -224,14 +242,33 @@ def strength(z: float, term_auroc: float) -> str:
     return "moderate" if z >= 2 else "weak"
 
 
+def _neighbours_view(df: pd.DataFrame) -> pd.DataFrame:
+    out = _pick(df, ["gene", "name", "similarity", "known_functions"])
+    if "known_functions" in out.columns:
+        out = out.assign(known_functions=[list(v)[:NEIGHBOUR_TERMS] for v in out["known_functions"]])
+    return out
+
+
+def _short(text: str, chars: int = DESCRIPTION_CHARS) -> str:
+    """`text` cut at a word boundary near `chars` characters, with '...' when cut."""
+    return text if len(text) <= chars else text[:chars].rsplit(" ", 1)[0].rstrip(",;:") + "..."
+
+
+def _search_view(df: pd.DataFrame) -> pd.DataFrame:
+    out = _pick(df, ["term", "library", "similarity", "description"])
+    if "description" in out.columns:
+        out = out.assign(description=out["description"].fillna("").map(_short))
+    return out
+
+
 VIEWS: dict[str, Callable[[Any], pd.DataFrame]] = {
     "gene_functions": functions_view,
-    "similar_genes": lambda df: _pick(df, ["gene", "name", "similarity", "known_functions"]),
+    "similar_genes": _neighbours_view,
     "gene_info": lambda df: _pick(df, ["symbol", "name", "gene_type", "location", "aliases", "in_model",
                                        "n_known_terms", "top_terms"]),
     "enrich_genes": enrichment_view,
-    "complete_gene_set": lambda df: _pick(df[~df["input"]] if "input" in df else df, ["gene", "name", "score", "z"]),
-    "search_gene_sets": lambda df: _pick(df, ["term", "library", "similarity", "description"]),
+    "complete_gene_set": lambda df: _pick(df[~df["input"]] if "input" in df else df, ["gene", "name", "z"]),
+    "search_gene_sets": _search_view,
     "gene_hypotheses": lambda h: _pick(h.hypotheses, ["claim", "strength", "evidence", "experiment"]),
 }
 

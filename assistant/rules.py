@@ -23,6 +23,7 @@ from gsfm_model.genes import default_mapper
 from .lc_tools import VIEWS, ToolCall, _notes, fmt_value, load_prompt
 
 MAX_LISTED = 8  # items named per list in templated prose
+CONTEXT_GENES_SHOWN = 25  # pasted genes the model reads (the tools get them all; see prompts/context.txt)
 
 # Upper-case words and symbol-shaped tokens in questions that are not gene symbols.
 NOT_GENES = frozenset(
@@ -125,7 +126,8 @@ def context_note(data: ContextData) -> str:
     """The pasted list as the model sees it: delimited official symbols, never the raw text."""
     if not data.genes and not data.unknown:
         return ""
-    genes = ", ".join(data.genes) if len(data.genes) <= 60 else ", ".join(data.genes[:60]) + ", ..."
+    shown = CONTEXT_GENES_SHOWN
+    genes = ", ".join(data.genes) if len(data.genes) <= shown else ", ".join(data.genes[:shown]) + ", ..."
     return load_prompt("context").format(
         n_genes=len(data.genes),
         genes=genes or "(none)",
@@ -449,7 +451,7 @@ def render_call(call: ToolCall) -> str:
 def _row_line(name: str) -> Callable[[pd.Series], str]:
     if name in LINES:
         return LINES[name]
-    return _neighbour_line if name == "similar_genes" else lambda r: f"{r['gene']} ({_f(r['score'])})"
+    return _neighbour_line if name == "similar_genes" else lambda r: f"{r['gene']} (z {_f(r['z'])})"
 
 
 def top_result(name: str, view: pd.DataFrame) -> str:

@@ -97,6 +97,15 @@ def test_a_looping_answer_keeps_each_line_once(small_tools):
     assert numbered.ask("Which genes group with CDK1?").text.count("CDK1 is listed") == 1
 
 
+def test_an_answer_cut_by_the_token_cap_ends_at_its_last_sentence(small_tools):
+    cut = "CDK1 is predicted to drive mitosis (strong). It may also regulate the G2/M"
+    assistant, _ = scripted(AIMessage(cut, response_metadata={"finish_reason": "length"}))
+    text = assistant.ask("What does CDK1 do?").text
+    assert "(strong)." in text and "G2/M" not in text
+    finished, _ = scripted(AIMessage(cut, response_metadata={"finish_reason": "stop"}))
+    assert "G2/M" in finished.ask("What does CDK1 do?").text  # only a cut answer is trimmed
+
+
 def test_model_chosen_tool_call_runs(small_tools):
     assistant, model = scripted(call("gene_functions", gene="TP53"), AIMessage("Predicted functions listed."),
                                 preroute=False)

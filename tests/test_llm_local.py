@@ -7,8 +7,9 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.tools import tool
 
-from assistant.llm import LLMError, get_backend
+from assistant.llm import LLMError, get_backend, local
 from assistant.llm.gguf import prepare_default_model, smollm2_gguf
+from assistant.llm.kv_cache import state_path
 from assistant.llm.local import LocalChatModel, default_threads, load_llama, repeating
 from assistant.llm.prompt import render_prompt
 
@@ -124,3 +125,33 @@ def test_repetition_stops_generation():
     assert not repeating("ok\nok\nok\nok\n")  # short lines (e.g. '---') repeat legitimately
     assert not repeating(f"{item}\n{item}\n{item}")  # the last line is not finished yet
     assert repeating("Sets:\n1. GO_BP\n2. GO_BP\n3. GO_BP\n")  # numbered list items count as repeats
+
+
+def test_prompt_start_is_saved_and_restored_exactly(tmp_path, monkeypatch):
+    """A new process restores the system prompt and tools from disk, and answers exactly as the process that read
+    them did (reading a prompt in two parts may differ in the last bits from reading it whole, so that is the
+    reference)."""
+    monkeypatch.setenv("GSFM_HOME", str(tmp_path))
+    model = LocalChatModel(model_path=str(smollm2_gguf()), n_ctx=1024, max_tokens=24)
+    system = "You help with genes. Answer briefly."
+    conversation = [SystemMessage(system), HumanMessage("What is TP53?")]
+
+    def fresh() -> None:  # what a new process sees: no model loaded
+        monkeypatch.setattr(local, "_MODELS", {})
+
+    fresh()
+    assert model.prepare(system, [gene_info]) == "computed"
+    saved = list((tmp_path / "llm" / "kv").glob("*.kv"))
+    assert len(saved) == 1 and saved[0].stat().st_size > 0
+    assert model.prepare(system, [gene_info]) == "cached"  # already in this process's KV cache
+    expected = model.bind_tools([gene_info]).invoke(conversation).content
+    fresh()
+    assert model.prepare(system, [gene_info]) == "restored"
+    llama = load_llama(model.model_path, model.n_ctx, default_threads()).llama
+    assert llama.n_tokens > 50
+    assert model.bind_tools([gene_info]).invoke(conversation).content == expected
+    assert state_path(llama, [1, 2, 3]) != saved[0]  # another prompt start, another file
+    saved[0].write_bytes(saved[0].read_bytes()[:1000])  # a damaged file is recomputed, not trusted
+    fresh()
+    assert model.prepare(system, [gene_info]) == "computed"
+    assert model.bind_tools([gene_info]).invoke(conversation).content == expected

@@ -37,6 +37,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from .base import Backend
 from .errors import LLMError
 from .gguf import INSTALL_HINT, default_gguf, resolve_model_path
+from .kv_cache import load_prefix
 from .prompt import render_prompt
 from .toolcalls import ParsedOutput, call_key, parse_tool_calls, stream_safe_length
 
@@ -145,7 +146,7 @@ class LocalChatModel(BaseChatModel):
     n_ctx: int = 8192
     n_threads: int | None = None  # default: all cores this process may use
     temperature: float = 0.0
-    max_tokens: int = 320
+    max_tokens: int = 224
 
     @property
     def _llm_type(self) -> str:
@@ -170,6 +171,28 @@ class LocalChatModel(BaseChatModel):
         """Bind tools; they are rendered into the chat template on each call."""
         schemas = [convert_to_openai_tool(tool) for tool in tools]
         return self.bind(tools=schemas, tool_choice=tool_choice, **kwargs)
+
+    def prepare(self, system: str, tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool]) -> str:
+        """Load the model and put the start that every prompt shares (system prompt and tool schemas) in its
+        KV cache: kept if it is there, restored from disk when saved before, else read once and saved
+        (`kv_cache`). Returns "cached", "restored", "computed" or "in use" (left to the running generation)."""
+        loaded = load_llama(self.model_path, self.n_ctx, self.n_threads or default_threads())
+        schemas = [convert_to_openai_tool(tool) for tool in tools]
+        llama = loaded.llama
+        probes = [
+            llama.tokenize(self._prompt(llama, [SystemMessage(system), HumanMessage(text)], schemas, None).encode(),
+                           add_bos=True, special=True)
+            for text in ("a", "b")
+        ]
+        shared = next((i for i, (a, b) in enumerate(zip(*probes)) if a != b), min(map(len, probes)))
+        if not loaded.lock.acquire(blocking=False):
+            return "in use"  # another conversation is generating, so the model has been prepared
+        try:
+            if llama.n_tokens >= shared and llama.input_ids[:shared].tolist() == probes[0][:shared]:
+                return "cached"
+            return load_prefix(llama, probes[0][:shared])
+        finally:
+            loaded.lock.release()
 
     def _prompt(
         self,

@@ -1,0 +1,97 @@
+"""The fixed start of every prompt (system prompt and tool schemas) kept as a saved llama.cpp state.
+
+Reading those ~1,100 tokens takes ~25 s on 2 cores. llama-cpp-python already reuses them between
+turns of one process; saving the state once lets a new process (the app, `gsfm chat`, a notebook)
+answer its first question without reading them again. A state file is raw llama.cpp KV-cache bytes
+written by this program under `$GSFM_HOME/llm/kv/`, named by a hash of everything it depends on
+(llama-cpp-python version, model file, context and batch size, the tokens), and written atomically.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gsfm_model.paths import cache_dir
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+
+log = logging.getLogger(__name__)
+
+KEEP_PER_MODEL = 3  # newest state files kept per model file; older prompts' states are deleted
+
+
+def state_path(llama: Llama, tokens: Sequence[int], folder: Path | None = None) -> Path:
+    """Where the state after reading `tokens` from an empty context is saved."""
+    import llama_cpp
+
+    model = Path(llama.model_path)
+    stat = model.stat()
+    key = json.dumps([llama_cpp.__version__, str(model.resolve()), stat.st_size, stat.st_mtime_ns,
+                      llama.n_ctx(), llama.n_batch, list(map(int, tokens))])
+    digest = hashlib.sha256(key.encode()).hexdigest()[:20]
+    return (folder or cache_dir("llm", "kv")) / f"{model.stem}-{digest}.kv"
+
+
+def _restore(llama: Llama, tokens: Sequence[int], path: Path) -> bool:
+    import llama_cpp
+
+    data = path.read_bytes()
+    buffer = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+    if llama_cpp.llama_state_set_data(llama._ctx.ctx, buffer, len(data)) != len(data):
+        return False
+    llama.input_ids[: len(tokens)] = tokens
+    llama.n_tokens = len(tokens)
+    llama._requires_eval = True  # the logits are not live; llama-cpp-python re-reads the last token
+    return True
+
+
+def _save(llama: Llama, path: Path) -> None:
+    import llama_cpp
+
+    size = llama_cpp.llama_state_get_size(llama._ctx.ctx)
+    buffer = (ctypes.c_uint8 * size)()
+    written = llama_cpp.llama_state_get_data(llama._ctx.ctx, buffer, size)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_bytes(bytes(buffer)[:written])
+    tmp.replace(path)
+    older = sorted(path.parent.glob(f"{Path(llama.model_path).stem}-*.kv"), key=lambda p: p.stat().st_mtime)
+    for stale in older[:-KEEP_PER_MODEL]:
+        stale.unlink(missing_ok=True)
+
+
+def _clear(llama: Llama) -> None:
+    """An empty context, laid out as a new one (so that what follows is computed exactly as in a new process)."""
+    import llama_cpp
+
+    llama.reset()
+    llama_cpp.llama_memory_clear(llama_cpp.llama_get_memory(llama._ctx.ctx), True)
+
+
+def load_prefix(llama: Llama, tokens: Sequence[int], folder: Path | None = None) -> str:
+    """Put `tokens` in the KV cache of `llama` (whose context is cleared first): from the saved state if there
+    is one, else by reading them and saving the state. Returns "restored" or "computed"."""
+    path = state_path(llama, tokens, folder)
+    _clear(llama)
+    if path.exists():
+        try:
+            if _restore(llama, tokens, path):
+                os.utime(path)  # most recently used: kept by the pruning in _save
+                return "restored"
+        except OSError as exc:
+            log.warning("could not read the saved prompt state %s: %s", path, exc)
+        log.warning("saved prompt state %s did not load; computing it again", path)
+        _clear(llama)
+    llama.eval(list(tokens))
+    try:
+        _save(llama, path)
+    except OSError as exc:  # a read-only cache only costs time
+        log.warning("could not save the prompt state to %s: %s", path, exc)
+    return "computed"
