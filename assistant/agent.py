@@ -52,6 +52,7 @@ from .tables import markdown_table
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 4000
+SHOWN_WHOLE = {"gene_hypotheses"}  # tools whose results are listed under the model's prose, not summarised by it
 TABLE_RE = re.compile(r"\b(table|tabulate|tabular)\b", re.IGNORECASE)  # "... as a table": the answer shows one
 EventKind = Literal["token", "tool_start", "tool_end", "final", "error"]
 
@@ -101,8 +102,9 @@ class _Turn:
         }
 
 
-def sources_line(calls: list[ToolCall]) -> str:
-    """The evidence line: which tools (and libraries) the answer rests on, with each one's top result."""
+def sources_line(calls: list[ToolCall], top: bool = True) -> str:
+    """The evidence line: which tools (and libraries) the answer rests on, with each one's top result (unless
+    `top` is false: the results are shown whole)."""
     used = []
     for call in calls:
         if call.error:
@@ -110,8 +112,8 @@ def sources_line(calls: list[ToolCall]) -> str:
         view = VIEWS[call.name](call.result) if call.name in VIEWS else None
         libraries = _libraries(call.result if view is None else view)
         label = f"{call.name} ({', '.join(libraries)})" if libraries else call.name
-        top = "" if view is None else top_result(call.name, view)
-        label += f", top result: {top}" if top else ""
+        best = "" if view is None or not top else top_result(call.name, view)
+        label += f", top result: {best}" if best else ""
         if label not in used:
             used.append(label)
     if not used:
@@ -125,7 +127,12 @@ _SENTENCE_END_RE = re.compile(r"(?<!\be\.g)(?<!\bi\.e)[.!?][)\]\"'*]*(?=\s|$)|\n
 def cut_unfinished(text: str) -> str:
     """`text` (cut off by the token cap) up to its last finished sentence or line; with "..." if none finished."""
     ends = [m.end() for m in _SENTENCE_END_RE.finditer(text)]
-    return text[: ends[-1]].rstrip() if ends else text.rstrip() + " ..."
+    if not ends:
+        return text.rstrip() + " ..."
+    lines = text[: ends[-1]].rstrip().split("\n")
+    while len(lines) > 1 and not line_key(lines[-1]):  # a list marker ('4.') whose item was cut off
+        lines.pop()
+    return "\n".join(lines).rstrip()
 
 
 def drop_repeated_lines(text: str) -> str:
@@ -331,17 +338,19 @@ class Assistant:
         text = cut_unfinished(final.text.strip()) if final.finish_reason == "length" else final.text.strip()
         text, removed = drop_ungrounded(drop_repeated_lines(text), evidence)
         text = drop_repeated_lines(text)  # a numbered loop repeats once its ungrounded numbers are dropped
+        calls, shown = self._toolbox.calls, []  # results shown whole under the prose
         if not text:  # the model only called tools, or nothing it wrote was grounded: say what the tools found
-            text = "\n\n".join(render_call(call) for call in self._toolbox.calls)
+            text = "\n\n".join(render_call(call) for call in calls)
+        elif TABLE_RE.search(question):
+            shown = result_tables(calls)
+        else:  # hypotheses with their evidence and experiments: listed exactly, the model's prose frames them
+            shown = [render_call(c) for c in calls if c.name in SHOWN_WHOLE and not c.error]
         if removed:
             text += "\n\n" + load_prompt("removed").format(n=len(removed))
-        if TABLE_RE.search(question):
-            text += "".join("\n\n" + table for table in result_tables(self._toolbox.calls))
         notes = input_notes(screen, data)
-        footer = sources_line(self._toolbox.calls)
-        full = "\n\n".join(p for p in (*notes, text, footer) if p)
-        yield from self._finish(turn, question, data, full, "llm", self._toolbox.calls, memory_text=text,
-                                removed=removed)
+        footer = sources_line(calls, top=not shown)
+        full = "\n\n".join(p for p in (*notes, text, *shown, footer) if p)
+        yield from self._finish(turn, question, data, full, "llm", calls, memory_text=text, removed=removed)
 
     def _run_agent(self, turn: _Turn, messages: list[BaseMessage], final: _Output) -> Iterator[Event]:
         """Stream the LangChain agent: model tokens, tool events, and (into `final`) the answer."""

@@ -26,7 +26,7 @@ from gsfm_model.errors import GSFMError
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 # The language model reads every row it is shown (~45 tokens/s on 2 cores), so views are short.
 MAX_ROWS = 6  # table rows shown to the language model per result (default)
-ROWS = {"enrich_genes": 5, "gene_hypotheses": 3, "complete_gene_set": 8, "gene_functions": 7}  # per-tool
+ROWS = {"enrich_genes": 4, "gene_hypotheses": 3, "complete_gene_set": 8, "gene_functions": 7}  # per-tool
 NOVEL_SHOWN, KNOWN_SHOWN = 5, 2  # gene_functions view: novel rows, then known rows
 PER_LIBRARY = 2  # gene_functions and enrich_genes views: rows per library
 MAX_LIST = 4  # list items (e.g. overlapping genes) shown per cell

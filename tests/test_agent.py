@@ -102,8 +102,23 @@ def test_an_answer_cut_by_the_token_cap_ends_at_its_last_sentence(small_tools):
     assistant, _ = scripted(AIMessage(cut, response_metadata={"finish_reason": "length"}))
     text = assistant.ask("What does CDK1 do?").text
     assert "(strong)." in text and "G2/M" not in text
+    listed, _ = scripted(AIMessage("CDK1 may act in:\n1. mitosis (strong).\n2. G2/M transition (strong).\n3. **DNA",
+                                   response_metadata={"finish_reason": "length"}))
+    assert listed.ask("What does CDK1 do?").text.split("\n\nEvidence")[0].endswith("2. G2/M transition (strong).")
     finished, _ = scripted(AIMessage(cut, response_metadata={"finish_reason": "stop"}))
     assert "G2/M" in finished.ask("What does CDK1 do?").text  # only a cut answer is trimmed
+
+
+def test_hypotheses_are_listed_whole_under_the_prose(small_tools):
+    assistant, _ = scripted(AIMessage("The first CDK1 hypothesis is the best supported."))
+    answer = assistant.ask("Brainstorm testable hypotheses for CDK1.")
+    hypotheses = answer.tool_calls[0].result.hypotheses
+    assert answer.tool_calls[0].name == "gene_hypotheses" and len(hypotheses) >= 2
+    prose, listed = answer.text.split("\n\n", 1)
+    assert prose == "The first CDK1 hypothesis is the best supported."
+    for claim, experiment in zip(hypotheses["claim"], hypotheses["experiment"], strict=True):
+        assert claim in listed and experiment in listed
+    assert "top result" not in listed  # the evidence line does not repeat the first hypothesis
 
 
 def test_model_chosen_tool_call_runs(small_tools):
