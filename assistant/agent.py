@@ -163,11 +163,15 @@ def result_tables(calls: list[ToolCall]) -> list[str]:
 
 
 def _load_tool_context() -> None:
-    """Load the GSFM model and index (what the first tool call would wait for) while the user types."""
+    """Load the GSFM model, its index and the text-search model (what the first tool calls would wait for) while
+    the user types."""
+    from index.text import load_encoder
+
     from . import tools
 
     try:
         tools.context()
+        load_encoder()
     except GSFMError as exc:  # the first tool call reports it
         log.info("tool context not loaded ahead: %s", exc)
 

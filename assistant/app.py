@@ -499,14 +499,17 @@ def _auth() -> tuple[str, str] | None:
 
 
 def warm_up() -> None:
-    """Load the gene table, model, index and library matrices now, so that the first user does not wait."""
+    """Load the gene table, model, index, library matrices and text-search model now, so that the first user does
+    not wait."""
     from index.matrices import default_libraries, library_matrix
+    from index.text import load_encoder
 
     try:
         _gene_search_table()
         _tools().context()
         for name in default_libraries():
             library_matrix(name)
+        load_encoder()
     except GSFMError as exc:  # the app still starts; each page then shows this error when used
         print(f"warning: {exc}", file=sys.stderr, flush=True)
 

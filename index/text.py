@@ -28,6 +28,12 @@ def _encoder():
     return model
 
 
+def load_encoder() -> None:
+    """Load the text model now (it takes ~10 s, mostly imports), e.g. in a start-up thread, not on the first search."""
+    with _LOCK:
+        _encoder()
+
+
 def embed_texts(texts: list[str], batch_size: int = 128, progress: bool = False) -> np.ndarray:
     """Unit-length float32 embeddings [n, 384] of `texts`."""
     with _LOCK:

@@ -146,7 +146,7 @@ class LocalChatModel(BaseChatModel):
     n_ctx: int = 8192
     n_threads: int | None = None  # default: all cores this process may use
     temperature: float = 0.0
-    max_tokens: int = 160
+    max_tokens: int = 120
 
     @property
     def _llm_type(self) -> str:
