@@ -150,7 +150,7 @@ def drop_repeated_lines(text: str) -> str:
 
 
 def result_tables(calls: list[ToolCall]) -> list[str]:
-    """Each successful call's result as the markdown table the model was shown (same rows and columns)."""
+    """Each successful call's result as a markdown table of the rows the model was shown."""
     tables = []
     for call in calls:
         if call.error or call.name not in VIEWS:

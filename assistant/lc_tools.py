@@ -30,7 +30,9 @@ ROWS = {"enrich_genes": 4, "gene_hypotheses": 3, "complete_gene_set": 8, "gene_f
 NOVEL_SHOWN, KNOWN_SHOWN = 5, 2  # gene_functions view: novel rows, then known rows
 PER_LIBRARY = 2  # gene_functions and enrich_genes views: rows per library
 MAX_LIST = 4  # list items (e.g. overlapping genes) shown per cell
-NEIGHBOUR_TERMS = 2  # similar_genes view: known functions shown per neighbour
+NEIGHBOUR_TERMS = 1  # similar_genes view: known functions shown per neighbour
+# View columns the evidence line and tables show but the model does not read (its strength word includes them).
+NOT_FOR_MODEL = {"gene_functions": ("term_auroc",)}
 DESCRIPTION_CHARS = 90  # search_gene_sets view: description cut to about this length
 _TERM_ID_RE = re.compile(r"\b([A-Z]{2,}:\d{5,})\b")  # GO:0043518, MP:0000182, HP:0001250
 
@@ -289,7 +291,10 @@ def summarize(name: str, args: dict[str, Any], result: Any, rows: int | None = N
     rows = rows or ROWS.get(name, MAX_ROWS)
     arg_text = ", ".join(f"{k}={fmt_value(v)}" for k, v in args.items())
     view = VIEWS[name](result) if name in VIEWS else result
-    body = table_text(view, rows) if isinstance(view, pd.DataFrame) else fmt_value(view)
+    if isinstance(view, pd.DataFrame):
+        body = table_text(view.drop(columns=list(NOT_FOR_MODEL.get(name, ())), errors="ignore"), rows)
+    else:
+        body = fmt_value(view)
     return "\n".join([f"{name}({arg_text})", *_notes(result), body])
 
 

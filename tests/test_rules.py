@@ -4,7 +4,15 @@ import pandas as pd
 import pytest
 
 from assistant.agent import Assistant
-from assistant.lc_tools import DESCRIPTION_CHARS, PER_LIBRARY, VIEWS, ToolBox, functions_view, term_key
+from assistant.lc_tools import (
+    DESCRIPTION_CHARS,
+    NEIGHBOUR_TERMS,
+    PER_LIBRARY,
+    VIEWS,
+    ToolBox,
+    functions_view,
+    term_key,
+)
 from assistant.rules import ContextData, context_note, parse_context, route, screen_question
 from gsfm_model.errors import InputError
 
@@ -107,6 +115,7 @@ def test_gene_functions_view_puts_novel_predictions_first_across_libraries(small
     assert view["term"].iloc[0] == novel["term"].iloc[0]  # the best novel prediction leads
     assert call.summary.splitlines()[2].endswith("| novel")
     assert not view["term"].map(term_key).duplicated().any()
+    assert "term_auroc" in view.columns and "term_auroc" not in call.summary  # the strength word stands for it
 
 
 def test_a_term_from_two_releases_is_shown_once():
@@ -125,7 +134,7 @@ def test_a_term_from_two_releases_is_shown_once():
 def test_neighbour_and_search_views_are_short():
     neighbours = pd.DataFrame({"gene": ["A"], "name": ["a"], "similarity": [0.5],
                                "known_functions": [["t1", "t2", "t3"]]})
-    assert VIEWS["similar_genes"](neighbours)["known_functions"].iloc[0] == ["t1", "t2"]
+    assert VIEWS["similar_genes"](neighbours)["known_functions"].iloc[0] == ["t1", "t2", "t3"][:NEIGHBOUR_TERMS]
     long = "The nucleotide-excision repair process that carries out preferential repair of DNA lesions " * 3
     hits = pd.DataFrame({"term": ["T"], "library": ["GO_BP"], "similarity": [0.7], "description": [long]})
     short = VIEWS["search_gene_sets"](hits)["description"].iloc[0]
