@@ -24,7 +24,7 @@ from pydantic import BaseModel, BeforeValidator, Field
 from gsfm_model.errors import GSFMError
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
-# The language model reads every row it is shown (~45 tokens/s on 2 cores), so views are short.
+# The language model reads every row it is shown (~33 tokens/s on 2 cores, scripts/bench_llm.py), so views are short.
 MAX_ROWS = 6  # table rows shown to the language model per result (default)
 ROWS = {"enrich_genes": 4, "gene_hypotheses": 3, "complete_gene_set": 8, "gene_functions": 7}  # per-tool
 NOVEL_SHOWN, KNOWN_SHOWN = 5, 2  # gene_functions view: novel rows, then known rows

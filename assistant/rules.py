@@ -126,8 +126,8 @@ def context_note(data: ContextData) -> str:
     """The pasted list as the model sees it: delimited official symbols, never the raw text."""
     if not data.genes and not data.unknown:
         return ""
-    shown = CONTEXT_GENES_SHOWN
-    genes = ", ".join(data.genes) if len(data.genes) <= shown else ", ".join(data.genes[:shown]) + ", ..."
+    more = ", ..." if len(data.genes) > CONTEXT_GENES_SHOWN else ""
+    genes = ", ".join(data.genes[:CONTEXT_GENES_SHOWN]) + more
     return load_prompt("context").format(
         n_genes=len(data.genes),
         genes=genes or "(none)",

@@ -50,7 +50,10 @@ def main() -> None:
             size = sum(f.stat().st_size for f in Path(tmp).rglob("*.kv"))
             print(f"saved state: {size / 2**20:.1f} MiB")
         finally:
-            os.environ.pop("GSFM_HOME") if home is None else os.environ.update(GSFM_HOME=home)
+            if home is None:
+                del os.environ["GSFM_HOME"]
+            else:
+                os.environ["GSFM_HOME"] = home
 
     start = llama.n_tokens
     tokens = llama.tokenize(filler.encode(), add_bos=False)[: args.result_tokens + args.answer_tokens]

@@ -1,6 +1,6 @@
 """The fixed start of every prompt (system prompt and tool schemas) kept as a saved llama.cpp state.
 
-Reading those ~1,100 tokens takes ~25 s on 2 cores. llama-cpp-python already reuses them between
+Reading those ~1,100 tokens takes ~23 s on 2 cores (scripts/bench_llm.py). llama-cpp-python already reuses them between
 turns of one process; saving the state once lets a new process (the app, `gsfm chat`, a notebook)
 answer its first question without reading them again. A state file is raw llama.cpp KV-cache bytes
 written by this program under `$GSFM_HOME/llm/kv/`, named by a hash of everything it depends on
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 KEEP_PER_MODEL = 3  # newest state files kept per model file; older prompts' states are deleted
 
 
-def state_path(llama: Llama, tokens: Sequence[int], folder: Path | None = None) -> Path:
+def state_path(llama: Llama, tokens: Sequence[int]) -> Path:
     """Where the state after reading `tokens` from an empty context is saved."""
     import llama_cpp
 
@@ -37,7 +37,7 @@ def state_path(llama: Llama, tokens: Sequence[int], folder: Path | None = None) 
     key = json.dumps([llama_cpp.__version__, str(model.resolve()), stat.st_size, stat.st_mtime_ns,
                       llama.n_ctx(), llama.n_batch, list(map(int, tokens))])
     digest = hashlib.sha256(key.encode()).hexdigest()[:20]
-    return (folder or cache_dir("llm", "kv")) / f"{model.stem}-{digest}.kv"
+    return cache_dir("llm", "kv") / f"{model.stem}-{digest}.kv"
 
 
 def _restore(llama: Llama, tokens: Sequence[int], path: Path) -> bool:
@@ -75,10 +75,10 @@ def _clear(llama: Llama) -> None:
     llama_cpp.llama_memory_clear(llama_cpp.llama_get_memory(llama._ctx.ctx), True)
 
 
-def load_prefix(llama: Llama, tokens: Sequence[int], folder: Path | None = None) -> str:
+def load_prefix(llama: Llama, tokens: Sequence[int]) -> str:
     """Put `tokens` in the KV cache of `llama` (whose context is cleared first): from the saved state if there
     is one, else by reading them and saving the state. Returns "restored" or "computed"."""
-    path = state_path(llama, tokens, folder)
+    path = state_path(llama, tokens)
     _clear(llama)
     if path.exists():
         try:

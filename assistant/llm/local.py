@@ -35,6 +35,7 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from .base import Backend
+from .config import LLMSettings
 from .errors import LLMError
 from .gguf import INSTALL_HINT, default_gguf, resolve_model_path
 from .kv_cache import load_prefix
@@ -143,10 +144,10 @@ class LocalChatModel(BaseChatModel):
     """Chat model over a local GGUF file, run by llama.cpp (greedy by default)."""
 
     model_path: str
-    n_ctx: int = 8192
+    n_ctx: int = LLMSettings.n_ctx
     n_threads: int | None = None  # default: all cores this process may use
-    temperature: float = 0.0
-    max_tokens: int = 120
+    temperature: float = LLMSettings.temperature
+    max_tokens: int = LLMSettings.max_tokens
 
     @property
     def _llm_type(self) -> str:
