@@ -31,7 +31,7 @@ from gsfm_model.errors import GSFMError, InputError
 
 from .lc_tools import MAX_ROWS, ROWS, SPECS, VIEWS, ToolBox, ToolCall, load_prompt
 from .llm import LLMError, get_backend
-from .llm.local import line_key
+from .llm.text import line_key
 from .rules import (
     ContextData,
     Plan,

@@ -63,7 +63,7 @@ def _tools():
 @lru_cache(maxsize=1)
 def _gene_search_table() -> pd.DataFrame:
     """Every gene with what the autocomplete matches on: symbol, aliases and name (upper case)."""
-    from gsfm_model.genes import load_gene_table
+    from gsfm_model.data.genes import load_gene_table
 
     genes = load_gene_table()
     aliases = genes.aliases.map(lambda a: "|" + "|".join(a).upper() + "|")
@@ -138,14 +138,14 @@ def suggest_genes(event: gr.KeyUpData, request: gr.Request) -> gr.Dropdown:
 @lru_cache(maxsize=1)
 def library_choices() -> list[str]:
     """The libraries the tools use by default (each can be picked on its own)."""
-    from index.matrices import default_libraries
+    from gsfm_model.data.matrices import default_libraries
 
     return sorted(default_libraries())
 
 
 def resolve_gene(query: str | None) -> str:
     """The official symbol for a symbol, alias or autocomplete label; InputError if none or ambiguous."""
-    from gsfm_model.genes import default_mapper, normalize
+    from gsfm_model.data.genes import default_mapper, normalize
 
     text = (query or "").split(" — ")[0].strip()
     if not text:
@@ -340,7 +340,7 @@ def bar_chart_html(tables: dict[str, pd.DataFrame], top: int = 10) -> str:
 
 
 def _mapping_summary(genes: list[str], note: str) -> tuple[list[str], str]:
-    from gsfm_model.genes import normalize
+    from gsfm_model.data.genes import normalize
 
     found = normalize(genes)
     lines = [f"**{len(found.symbols)} of {len(genes)} symbols mapped** ({note})."]
@@ -501,7 +501,7 @@ def _auth() -> tuple[str, str] | None:
 def warm_up() -> None:
     """Load the gene table, model, index, library matrices and text-search model now, so that the first user does
     not wait."""
-    from index.matrices import default_libraries, library_matrix
+    from gsfm_model.data.matrices import default_libraries, library_matrix
     from index.text import load_encoder
 
     try:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from gsfm_model.data.gmt import parse_gmt
 from gsfm_model.errors import DataError, InputError
-from gsfm_model.gmt import parse_gmt
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_GENES = 5000

@@ -14,16 +14,16 @@ def _run_cli(argv: list[str]) -> None:
 
 
 def step_data() -> str:
-    from gsfm_model.loaders import build_all
+    from gsfm_model.data.loaders import build_all
 
     built = build_all()
     return f"built {', '.join(built)}" if built else "all libraries already in the cache"
 
 
 def step_model() -> str:
-    from gsfm_model.paths import cache_dir
+    from gsfm_model.data.paths import model_folder
 
-    folder = cache_dir("models") / "default"
+    folder = model_folder()
     if (folder / "model.safetensors").exists():
         return f"default model already trained ({folder})"
     _run_cli(["train"])

@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from gsfm_model.genes import default_mapper
+from gsfm_model.data.genes import default_mapper
 
 from .lc_tools import VIEWS, ToolCall
 from .rules import TERM_ID_RE, grounding, norm, screen_question

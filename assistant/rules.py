@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from gsfm_model.genes import default_mapper
+from gsfm_model.data.genes import default_mapper
 
 from .lc_tools import VIEWS, ToolCall, _notes, fmt_value, load_prompt
 
@@ -223,7 +223,7 @@ def term_names() -> frozenset[str]:
     """Normalised names (two words or more) of every term in the installed libraries."""
     import pyarrow.parquet as pq
 
-    from gsfm_model.libraries import available_libraries, library_path
+    from gsfm_model.data.libraries import available_libraries, library_path
 
     names: set[str] = set()
     for lib in available_libraries():

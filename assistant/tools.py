@@ -3,7 +3,7 @@
 Every tool returns a pandas DataFrame (or, for `hypotheses`, a small dataclass of DataFrames) with the
 columns documented in its docstring. Conventions shared by all tools:
 
-- Gene symbols are normalised (case, aliases, previous symbols) with `gsfm_model.genes.normalize`.
+- Gene symbols are normalised (case, aliases, previous symbols) with `gsfm_model.data.genes.normalize`.
 - Inputs that were not used are listed in `df.attrs["unmapped"]` (list of the input strings: unknown,
   ambiguous aliases, or genes the model/libraries do not contain) and explained in `df.attrs["note"]`
   (one line, '' when everything mapped). Dataclass results carry the same two fields.
@@ -25,11 +25,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gsfm_model.data.genes import default_mapper, load_gene_table, normalize
+from gsfm_model.data.matrices import default_libraries, library_matrix
+from gsfm_model.data.paths import model_folder
 from gsfm_model.errors import InputError
-from gsfm_model.genes import default_mapper, load_gene_table, normalize
-from index.matrices import default_libraries, library_matrix
 from index.stats import bh_fdr, combined_score, hypergeom_sf, odds_ratio, overlap_z
-from index.store import GeneIndex, default_model_dir
+from index.store import GeneIndex
 
 MAX_GENES = 5000
 Z_LISTED = 1.645  # a gene-term pair is listed if z > Z_LISTED (or, for a pure DAE, logit > 0: the reference rule)
@@ -72,7 +73,7 @@ def context() -> Context:
         if _STATE["context"] is None:
             import gsfm_model
 
-            model_dir = _STATE["model_dir"] or os.environ.get("GSFM_MODEL_DIR") or default_model_dir()
+            model_dir = _STATE["model_dir"] or os.environ.get("GSFM_MODEL_DIR") or model_folder()
             index_path = _STATE["index_path"] or os.environ.get("GSFM_INDEX_DIR") or None
             index = GeneIndex.load(index_path, model_dir=model_dir)
             model = gsfm_model.load(model_dir)
@@ -160,7 +161,7 @@ def _attach(df: pd.DataFrame, mapped: Mapped | None = None, **extra) -> pd.DataF
 
 
 def _libraries(libraries: Iterable[str] | str | None) -> list[str]:
-    from gsfm_model.libraries import available_libraries
+    from gsfm_model.data.libraries import available_libraries
 
     if libraries is None:
         return default_libraries()

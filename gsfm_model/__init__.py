@@ -10,7 +10,7 @@ __all__ = ["GSFM", "load"]
 
 
 def __getattr__(name: str):
-    # lazy, so that `import gsfm_model.genes` (and every `gsfm` command) does not pay for importing torch
+    # lazy, so that `import gsfm_model.data.genes` (and every `gsfm` command) does not pay for importing torch
     if name in __all__:
         from . import inference
 

@@ -7,6 +7,8 @@ import sys
 
 import pandas as pd
 
+from .train_options import add_train_arguments
+
 
 def print_frame(df: pd.DataFrame, as_json: bool = False, max_colwidth: int = 60) -> None:
     """Print a DataFrame as a plain table, or as JSON records with --json."""
@@ -24,18 +26,18 @@ def add_json_flag(p: argparse.ArgumentParser) -> None:
 
 # ---- gsfm data ----------------------------------------------------------------------------------------------
 def cmd_data_build(args: argparse.Namespace) -> None:
-    from .loaders import build_all
+    from .data.loaders import build_all
 
     built = build_all(force=args.force, only=args.only)
     print(f"built {len(built)} libraries: {', '.join(built)}" if built else "all libraries already built")
 
 
 def cmd_data_list(args: argparse.Namespace) -> None:
-    from .libraries import list_libraries
+    from .data.libraries import list_libraries
 
     df = list_libraries()
     if not args.json:
-        from .genes import GENES_PROVENANCE, load_gene_table
+        from .data.genes import GENES_PROVENANCE, load_gene_table
 
         genes = load_gene_table()
         pc = int((genes.gene_type == "protein-coding").sum())
@@ -45,7 +47,7 @@ def cmd_data_list(args: argparse.Namespace) -> None:
 
 
 def cmd_data_show(args: argparse.Namespace) -> None:
-    from .libraries import find_term, load_library
+    from .data.libraries import find_term, load_library
 
     lib = load_library(args.library)
     row = find_term(lib, args.term)
@@ -61,8 +63,8 @@ def cmd_data_show(args: argparse.Namespace) -> None:
 
 
 def cmd_data_add(args: argparse.Namespace) -> None:
-    from .gmt import enrichr_library, library_from_gmt, library_from_url
-    from .libraries import save_library
+    from .data.gmt import enrichr_library, library_from_gmt, library_from_url
+    from .data.libraries import save_library
 
     src = args.source
     if args.enrichr:
@@ -82,7 +84,8 @@ def cmd_data_add(args: argparse.Namespace) -> None:
 def cmd_benchmark(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from .benchmark import render_report, run_benchmark, write_report
+    from .benchmark import run_benchmark
+    from .benchmark_report import render_report, write_report
 
     command = "gsfm benchmark" + (f" --variants {' '.join(args.variants)}" if args.variants else "") + (
         f" --max-terms {args.max_terms}" if args.max_terms else "") + (f" --seed {args.seed}" if args.seed else "") + (
@@ -95,18 +98,6 @@ def cmd_benchmark(args: argparse.Namespace) -> None:
 
 
 # ---- gsfm train, gsfm complete -------------------------------------------------------------------------------
-def add_train_arguments(p: argparse.ArgumentParser) -> None:
-    """`gsfm train` options, shared with `torchrun -m gsfm_model.train` (kept here so the CLI need not import torch)."""
-    p.add_argument("--preset", default="default", choices=["default", "small"],
-                   help="default: reference architecture, default recipe, 15 min; small: small recipe, < 2 min")
-    p.add_argument("--recipe", help="corpus recipe name or .toml path (default: the preset's)")
-    p.add_argument("--out", help="model folder (default: $GSFM_HOME/models/<preset>)")
-    p.add_argument("--epochs", type=int, help="maximum number of epochs in all (default: the preset's)")
-    p.add_argument("--minutes", type=float, help="wall-clock budget of this run; 0 = none (default: the preset's)")
-    p.add_argument("--seed", type=int, help="random seed (default 0)")
-    p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out, if there is one")
-
-
 def cmd_train(args: argparse.Namespace) -> None:
     from .train import run
 
@@ -114,14 +105,13 @@ def cmd_train(args: argparse.Namespace) -> None:
 
 
 def cmd_complete(args: argparse.Namespace) -> None:
-    import re
-
+    from .data.genes import split_gene_text
     from .inference import load, unknown_message
 
     genes = list(args.genes)
     if args.file:
-        with open(args.file) as fh:
-            genes += [g for g in re.split(r"[\s,;]+", fh.read()) if g]
+        with open(args.file, encoding="utf-8") as fh:
+            genes += split_gene_text(fh.read())
     model = load(args.model)
     norm = model.normalize(genes)
     if norm.symbols and (norm.unknown or norm.ambiguous):

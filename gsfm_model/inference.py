@@ -17,20 +17,15 @@ import pandas as pd
 import torch
 from safetensors.torch import load_file, save_file
 
+from .data.fileio import atomic_dir
+from .data.genes import NormalizedGenes, default_mapper, load_gene_table
+from .data.paths import model_folder
 from .errors import DataError, InputError
-from .fileio import atomic_dir
-from .genes import NormalizedGenes, default_mapper, load_gene_table
 from .model import GeneSetDAE, GSFMConfig, Sets
-from .paths import gsfm_home
 
 MODEL_TYPE = "gsfm-dae"
 REFERENCE_SPECIALS = ["<unk>", "<pad>"]  # entries 0 and 1 of a reference vocab.txt; never fed, never scored
 MODEL_FILES = ("config.json", "model.safetensors", "vocab.txt")
-
-
-def default_model_dir() -> Path:
-    """`$GSFM_HOME/models/default`, the folder `load()` opens."""
-    return gsfm_home() / "models" / "default"
 
 
 # ---- model folders ------------------------------------------------------------------------------------------
@@ -228,7 +223,7 @@ def load(path: str | Path | None = None, device: str | None = None) -> GSFM:
 
     device: "cpu", "cuda", ... (default: cuda when available, else cpu).
     """
-    folder = Path(path).expanduser() if path is not None else default_model_dir()
+    folder = Path(path).expanduser() if path is not None else model_folder()
     if not (folder / "config.json").exists():
         hint = "Run `gsfm train` to train it (about 15 minutes on 2 cores)." if path is None else \
             "Pass the folder of a trained model (`gsfm train --out DIR` writes one)."

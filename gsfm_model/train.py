@@ -25,7 +25,7 @@ import json
 import math
 import os
 import sys
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from time import monotonic
@@ -37,19 +37,20 @@ from safetensors.torch import load_file, save_file
 from torch.utils.data import DistributedSampler
 from tqdm.auto import tqdm
 
-from .corpus import Corpus, build_corpus
+from .data.corpus import Corpus, build_corpus
+from .data.fileio import atomic_dir
+from .data.paths import model_folder
 from .errors import InputError
-from .fileio import atomic_dir
 from .inference import write_folder
 from .model import GeneSetDAE, GSFMConfig, make_batch
-from .paths import gsfm_home
+from .train_options import add_train_arguments
 
 
 @dataclass
 class TrainConfig:
     """Optimisation settings (the network and its objective live in GSFMConfig)."""
 
-    recipe: str = "default"  # corpus recipe (gsfm_model/recipes/<name>.toml or a path)
+    recipe: str = "default"  # corpus recipe (gsfm_model/data/recipes/<name>.toml or a path)
     epochs: int = 200  # stop after this many epochs in all ...
     minutes: float | None = 14.5  # ... or when this run's wall-clock budget is spent (None = no budget); 14.5 ends
     # the whole command, start-up and the final validation and save included, within 15 minutes
@@ -71,7 +72,7 @@ RESUMABLE_CHANGES = {"epochs", "minutes"}  # settings a resumed run may change
 
 
 def default_out(preset: str) -> Path:
-    return gsfm_home() / "models" / preset
+    return model_folder(preset)
 
 
 # ---- distributed setup --------------------------------------------------------------------------------------
@@ -229,6 +230,110 @@ def train_epoch(net: torch.nn.Module, optimizer: torch.optim.Optimizer, corpus: 
         bar.set_postfix(loss=f"{progress.loss_sum / progress.batch:.5f}", refresh=False)
 
 
+@dataclass
+class TrainingRun:
+    """One run's data, model and optimisation state, and the folder it writes."""
+
+    out: Path
+    tc: TrainConfig
+    cfg: GSFMConfig
+    d: Dist
+    corpus: Corpus
+    train_rows: np.ndarray
+    val_rows: np.ndarray
+    model: GeneSetDAE
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.ReduceLROnPlateau
+    progress: Progress = field(default_factory=Progress)
+    log: list[dict] = field(default_factory=list)
+    item_item_seconds: float | None = None  # fitting time of the item-item head (None: no head, or not rank 0)
+
+
+def preset_settings(preset: str, recipe: str | None, epochs: int | None, minutes: float | None,
+                    seed: int | None) -> tuple[TrainConfig, dict]:
+    """The preset's training settings with the given overrides (None = keep the preset's), and its model settings."""
+    if preset not in PRESETS:
+        raise InputError(f"Unknown preset {preset!r}; choose one of {', '.join(PRESETS)}.")
+    base_tc, base_model = PRESETS[preset]
+    tc = replace(base_tc, **{k: v for k, v in dict(recipe=recipe, epochs=epochs, seed=seed).items() if v is not None})
+    if minutes is not None:
+        tc.minutes = minutes if minutes > 0 else None
+    return tc, base_model
+
+
+def fit_head(model: GeneSetDAE, corpus: Corpus, train_rows: np.ndarray, cfg: GSFMConfig) -> float:
+    """Fit the item-item head on the training rows; returns the seconds it took."""
+    t_fit = monotonic()
+    model.item_item.fit(corpus.matrix[train_rows], cfg.item_p, cfg.item_beta)
+    seconds = round(monotonic() - t_fit, 1)
+    print(f"item-item head fitted on {len(train_rows):,} sets in {seconds:.0f} s", file=sys.stderr)
+    return seconds
+
+
+def start_run(out: Path, tc: TrainConfig, model_settings: dict, d: Dist, resume: bool) -> TrainingRun:
+    """Build the corpus and its validation split, the model, optimizer and LR schedule; then restore them from
+    the checkpoint in `out` (with `resume`) or fit the item-item head."""
+    corpus = build_corpus(tc.recipe)
+    order = np.random.default_rng(tc.seed).permutation(len(corpus))
+    n_val = max(1, round(len(corpus) * tc.val_fraction))
+    val_rows, train_rows = np.sort(order[:n_val]), order[n_val:]
+    cfg = GSFMConfig(vocab_size=len(corpus.genes), **model_settings)
+    torch.manual_seed(tc.seed)
+    model = GeneSetDAE(cfg)
+    model.init_output_bias(np.asarray(corpus.matrix[train_rows].mean(0)).ravel())
+    model.to(d.device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=tc.lr, fused=True)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=tc.lr_factor, patience=tc.lr_patience)
+    r = TrainingRun(out, tc, cfg, d, corpus, train_rows, val_rows, model, optimizer, scheduler)
+    if resume and (out / "checkpoint" / "state.json").exists():
+        r.progress, r.log, r.item_item_seconds = load_checkpoint(out, model, optimizer, scheduler, cfg, tc, corpus)
+    elif model.item_item is not None and d.main:  # fit the head (rank 0 only: it alone saves the model)
+        r.item_item_seconds = fit_head(model, corpus, train_rows, cfg)
+    return r
+
+
+def end_epoch(r: TrainingRun, n_batches: int, t0: float, first_batch: int) -> bool:
+    """Validate after the batches just trained, log them and save the checkpoint; True if the epoch is complete."""
+    progress, tc, d = r.progress, r.tc, r.d
+    train_seconds = monotonic() - t0
+    train_loss = all_mean(progress.loss_sum / progress.batch, d)
+    if not math.isfinite(train_loss):
+        raise InputError(f"Training diverged (loss {train_loss}) in epoch {progress.epoch + 1}; "
+                         "lower the learning rate.")
+    val_loss = evaluate(r.model, r.corpus, r.val_rows, r.cfg, tc.seed, d.device)
+    finished = progress.batch == n_batches
+    if finished:
+        r.scheduler.step(val_loss)
+    done = progress.epoch + 1 if finished else round(progress.epoch + progress.batch / n_batches, 3)
+    r.log.append({"epoch": done, "train_loss": round(train_loss, 6),
+                  "val_loss": round(val_loss, 6), "lr": r.optimizer.param_groups[0]["lr"],
+                  "seconds": round(monotonic() - t0, 2),
+                  "sets_per_s": round((progress.batch - first_batch) * tc.batch_size * d.world / train_seconds, 1),
+                  "processes": d.world, **({} if finished else {"partial": True})})
+    if finished:
+        r.progress = Progress(epoch=progress.epoch + 1)
+    if d.main:
+        save_checkpoint(r.out, r.model, r.optimizer, r.scheduler, r.corpus, tc, r.progress, r.log,
+                        r.item_item_seconds)
+        tqdm.write(f"epoch {done}: train loss {train_loss:.5f}, val loss {val_loss:.5f}, "
+                   f"{r.log[-1]['sets_per_s']:,.0f} sets/s, {r.log[-1]['seconds']:.0f} s", file=sys.stderr)
+    return finished
+
+
+def train_epochs(r: TrainingRun, net: torch.nn.Module, sampler: DistributedSampler, deadline: float | None,
+                 show: bool) -> None:
+    """Train epoch after epoch until `tc.epochs` are done or the deadline passes, saving after each."""
+    while r.progress.epoch < r.tc.epochs:
+        t0, first_batch = monotonic(), r.progress.batch
+        sampler.set_epoch(r.progress.epoch)
+        rows = r.train_rows[np.fromiter(sampler, np.int64)]
+        train_epoch(net, r.optimizer, r.corpus, rows, r.cfg, r.tc, r.d, r.progress, deadline, show)
+        if r.progress.batch == first_batch:
+            break  # the budget was spent before this epoch began
+        if not end_epoch(r, math.ceil(len(rows) / r.tc.batch_size), t0, first_batch):
+            break  # budget spent in mid-epoch
+
+
 def train(preset: str = "default", out: str | Path | None = None, recipe: str | None = None,
           epochs: int | None = None, minutes: float | None = None, seed: int | None = None,
           resume: bool = False, model_overrides: dict | None = None, show_progress: bool = True) -> Path:
@@ -237,83 +342,26 @@ def train(preset: str = "default", out: str | Path | None = None, recipe: str | 
     The preset sets the recipe, width and budget; the other arguments override it (None = keep the preset's).
     model_overrides: GSFMConfig fields, e.g. {"mask_fraction": 0.5, "scored": "hidden"}.
     """
-    if preset not in PRESETS:
-        raise InputError(f"Unknown preset {preset!r}; choose one of {', '.join(PRESETS)}.")
-    base_tc, base_model = PRESETS[preset]
-    tc = replace(base_tc, **{k: v for k, v in dict(recipe=recipe, epochs=epochs, seed=seed).items() if v is not None})
-    if minutes is not None:
-        tc.minutes = minutes if minutes > 0 else None
+    tc, model_settings = preset_settings(preset, recipe, epochs, minutes, seed)
     out = Path(out).expanduser() if out else default_out(preset)
     if out.exists() and any(out.iterdir()) and not (out / "config.json").exists():
         raise InputError(f"{out} exists and is not a model folder; choose another --out.")
     t_start = monotonic()
     d = setup_dist()
-
-    # data: the corpus, and a held-out validation split
-    corpus = build_corpus(tc.recipe)
-    order = np.random.default_rng(tc.seed).permutation(len(corpus))
-    n_val = max(1, round(len(corpus) * tc.val_fraction))
-    val_rows, train_rows = np.sort(order[:n_val]), order[n_val:]
-
-    # model, optimizer, LR schedule
-    cfg = GSFMConfig(vocab_size=len(corpus.genes), **{**base_model, **(model_overrides or {})})
-    torch.manual_seed(tc.seed)
-    model = GeneSetDAE(cfg)
-    model.init_output_bias(np.asarray(corpus.matrix[train_rows].mean(0)).ravel())
-    model.to(d.device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=tc.lr, fused=True)
-    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=tc.lr_factor, patience=tc.lr_patience)
-    progress, log, item_item_seconds = Progress(), [], None
-    if resume and (out / "checkpoint" / "state.json").exists():
-        progress, log, item_item_seconds = load_checkpoint(out, model, optimizer, scheduler, cfg, tc, corpus)
-    elif model.item_item is not None and d.main:  # fit the head (rank 0 only: it alone saves the model)
-        t_fit = monotonic()
-        model.item_item.fit(corpus.matrix[train_rows], cfg.item_p, cfg.item_beta)
-        item_item_seconds = round(monotonic() - t_fit, 1)
-        print(f"item-item head fitted on {len(train_rows):,} sets in {item_item_seconds:.0f} s", file=sys.stderr)
+    r = start_run(out, tc, {**model_settings, **(model_overrides or {})}, d, resume)
     # broadcast_buffers=False: the [V, V] head takes no part in training, so it is never sent between ranks
-    net = model if d.world == 1 else torch.nn.parallel.DistributedDataParallel(
-        model, device_ids=[d.device.index] if d.device.type == "cuda" else None, broadcast_buffers=False)
-    sampler = DistributedSampler(range(len(train_rows)), num_replicas=d.world, rank=d.rank, seed=tc.seed)
+    net = r.model if d.world == 1 else torch.nn.parallel.DistributedDataParallel(
+        r.model, device_ids=[d.device.index] if d.device.type == "cuda" else None, broadcast_buffers=False)
+    sampler = DistributedSampler(range(len(r.train_rows)), num_replicas=d.world, rank=d.rank, seed=tc.seed)
     if d.main:
-        print(f"training {out.name}: {len(train_rows):,} sets ({n_val} held out), {cfg.vocab_size:,} genes, "
-              f"{sum(p.numel() for p in model.parameters()):,} parameters, {d.world} process(es) x "
-              f"{torch.get_num_threads()} threads"
-              + (f"; resuming after epoch {progress.epoch}, batch {progress.batch}" if log else ""), file=sys.stderr)
-
-    fit_seconds = item_item_seconds if item_item_seconds is not None and not log else 0.0  # fitted in this run
+        print(f"training {out.name}: {len(r.train_rows):,} sets ({len(r.val_rows)} held out), "
+              f"{r.cfg.vocab_size:,} genes, {sum(p.numel() for p in r.model.parameters()):,} parameters, "
+              f"{d.world} process(es) x {torch.get_num_threads()} threads"
+              + (f"; resuming after epoch {r.progress.epoch}, batch {r.progress.batch}" if r.log else ""),
+              file=sys.stderr)
+    fit_seconds = r.item_item_seconds if r.item_item_seconds is not None and not r.log else 0.0  # fitted now
     deadline = t_start + tc.minutes * 60 + fit_seconds if tc.minutes is not None else None
-    while progress.epoch < tc.epochs:
-        t0, first_batch = monotonic(), progress.batch
-        sampler.set_epoch(progress.epoch)
-        rows = train_rows[np.fromiter(sampler, np.int64)]
-        train_epoch(net, optimizer, corpus, rows, cfg, tc, d, progress, deadline, show_progress and d.main)
-        if progress.batch == first_batch:
-            break  # the budget was spent before this epoch began
-        train_seconds = monotonic() - t0
-        train_loss = all_mean(progress.loss_sum / progress.batch, d)
-        if not math.isfinite(train_loss):
-            raise InputError(f"Training diverged (loss {train_loss}) in epoch {progress.epoch + 1}; "
-                             "lower the learning rate.")
-        val_loss = evaluate(model, corpus, val_rows, cfg, tc.seed, d.device)
-        n_batches = math.ceil(len(rows) / tc.batch_size)
-        finished = progress.batch == n_batches
-        if finished:
-            scheduler.step(val_loss)
-        done = progress.epoch + 1 if finished else round(progress.epoch + progress.batch / n_batches, 3)
-        log.append({"epoch": done, "train_loss": round(train_loss, 6),
-                    "val_loss": round(val_loss, 6), "lr": optimizer.param_groups[0]["lr"],
-                    "seconds": round(monotonic() - t0, 2),
-                    "sets_per_s": round((progress.batch - first_batch) * tc.batch_size * d.world / train_seconds, 1),
-                    "processes": d.world, **({} if finished else {"partial": True})})
-        if finished:
-            progress = Progress(epoch=progress.epoch + 1)
-        if d.main:
-            save_checkpoint(out, model, optimizer, scheduler, corpus, tc, progress, log, item_item_seconds)
-            tqdm.write(f"epoch {done}: train loss {train_loss:.5f}, val loss {val_loss:.5f}, "
-                       f"{log[-1]['sets_per_s']:,.0f} sets/s, {log[-1]['seconds']:.0f} s", file=sys.stderr)
-        if not finished:
-            break  # budget spent in mid-epoch
+    train_epochs(r, net, sampler, deadline, show_progress and d.main)
     if d.world > 1:
         dist.barrier()
         dist.destroy_process_group()
@@ -331,8 +379,6 @@ def run(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """`python -m gsfm_model.train` (e.g. under torchrun): the options of `gsfm train`."""
-    from .cli import add_train_arguments
-
     parser = argparse.ArgumentParser(prog="python -m gsfm_model.train", description=__doc__.splitlines()[0])
     add_train_arguments(parser)
     run(parser.parse_args(argv))

@@ -11,13 +11,14 @@ import pandas as pd
 import scipy.sparse as sp
 from tqdm.auto import tqdm
 
+from gsfm_model.data.fileio import atomic_dir
+from gsfm_model.data.genes import load_gene_table
+from gsfm_model.data.libraries import available_libraries
+from gsfm_model.data.matrices import default_libraries, library_fingerprint, library_matrix
+from gsfm_model.data.paths import model_folder
 from gsfm_model.errors import InputError
-from gsfm_model.fileio import atomic_dir
-from gsfm_model.genes import load_gene_table
-from gsfm_model.libraries import available_libraries
 
-from .matrices import default_libraries, library_fingerprint, library_matrix
-from .store import FORMAT_VERSION, default_model_dir, index_dir, model_sha256
+from .store import FORMAT_VERSION, index_dir, model_sha256
 from .text import TEXT_MODEL, embed_cached
 
 # Terms indexed: min..max library genes, and at least MIN_MODEL_GENES genes the model knows.
@@ -92,7 +93,7 @@ def build_index(model_dir: str | Path | None = None, libraries: list[str] | None
     """
     import gsfm_model
 
-    model_dir = Path(model_dir or default_model_dir())
+    model_dir = Path(model_dir or model_folder())
     out = Path(out or index_dir(model_dir))
     libraries = list(libraries) if libraries is not None else default_libraries()
     unknown = sorted(set(libraries) - set(available_libraries()))
@@ -118,70 +119,86 @@ def build_index(model_dir: str | Path | None = None, libraries: list[str] | None
 
     with atomic_dir(out) as tmp:
         (tmp / "genes.txt").write_text("\n".join(vocab))
-        # genes: one embedding each
         gene_vecs = np.concatenate([model.encode([[g] for g in vocab[i:i + 4 * batch_size]])
                                     for i in tqdm(range(0, len(vocab), 4 * batch_size), desc="gene embeddings")])
         # centred: the raw embeddings share a large common component that makes every cosine ~1
         gene_mean = gene_vecs[valid].mean(0)
         _write_faiss(flat_index(gene_vecs, gene_mean), tmp / "genes.faiss")
-
-        # terms: activations, per-term mean/std over genes, embeddings, single-split AUROC
-        acts = np.lib.format.open_memmap(tmp / "activations.npy", mode="w+", dtype=np.float16,
-                                         shape=(len(vocab), len(terms)))
-        mean, std = np.zeros(len(terms)), np.ones(len(terms))
-        auroc = np.full(len(terms), np.nan)
-        term_vecs = []
-        bar = tqdm(total=len(terms), desc="term activations", unit="term")
-        for start in range(0, len(terms), batch_size):
-            stop = min(start + batch_size, len(terms))
-            sets = [[vocab[i] for i in term_rows[j]] for j in range(start, stop)]
-            logits = np.asarray(model.predict(sets), dtype=np.float32)
-            acts[:, start:stop] = logits.T.astype(np.float16)
-            mean[start:stop] = logits[:, valid].mean(1)
-            std[start:stop] = np.maximum(logits[:, valid].std(1), 1e-6)
-            term_vecs.append(np.asarray(model.encode(sets), dtype=np.float32))
-            auroc[start:stop] = _split_auroc(model, vocab, term_rows[start:stop],
-                                             [lib_masks[n] for n in terms.library.iloc[start:stop]], rng)
-            bar.update(stop - start)
-        bar.close()
-        acts.flush()
-        del acts
-        terms = terms.assign(mean=mean.astype(np.float32), std=std.astype(np.float32),
-                             auroc=auroc.astype(np.float32))
+        terms, term_vecs = _write_activations(tmp / "activations.npy", model, vocab, valid, terms, term_rows,
+                                              [lib_masks[n] for n in terms.library], rng, batch_size)
         terms.to_parquet(tmp / "terms.parquet", index=False)
-        term_vecs = np.concatenate(term_vecs)
         term_mean = term_vecs.mean(0)
         _write_faiss(flat_index(term_vecs, term_mean), tmp / "terms.faiss")
         np.savez(tmp / "centers.npz", gene_mean=gene_mean, term_mean=term_mean)
-
-        member_rows = np.concatenate(term_rows)
-        member_cols = np.repeat(np.arange(len(terms)), [len(r) for r in term_rows])
-        membership = sp.csr_matrix((np.ones(len(member_rows), dtype=np.uint8), (member_rows, member_cols)),
-                                   shape=(len(vocab), len(terms)))
+        membership = _membership(term_rows, len(vocab))
         sp.save_npz(tmp / "membership.npz", membership)
-
-        text = _text_rows(terms, [vocab[i] for i in sorted(vocab_pos.values())] if text_genes else [])
-        texts = [f"{n}. {d}"[:200] if d else n for n, d in zip(text.name, text.description)]
-        text.to_parquet(tmp / "text.parquet", index=False)
-        _write_faiss(flat_index(embed_cached(texts, progress=True)), tmp / "text.faiss")
-
-        manifest = {
-            "format_version": FORMAT_VERSION,
-            "model": {"name": model_dir.name, "path": str(model_dir), "sha256": sha,
-                      "n_genes": len(vocab), "dim": int(gene_vecs.shape[1])},
-            "libraries": {name: {"sha256": library_fingerprint(name), "category": library_matrix(name).category,
-                                 "terms_indexed": int((terms.library == name).sum())} for name in libraries},
-            "text_model": TEXT_MODEL,
-            "params": {"min_term_size": MIN_TERM_SIZE, "max_term_size": MAX_TERM_SIZE,
-                       "min_model_genes": MIN_MODEL_GENES, "auroc": f"one 50/50 split, seed {seed}, "
-                       f">= {MIN_HALF} model genes per half; candidates = library genes minus input"},
-            "counts": {"genes": len(vocab), "terms": len(terms), "text_rows": len(text),
-                       "known_pairs": int(membership.nnz)},
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "build_seconds": round(time.time() - started, 1),
-        }
+        text = _write_text(tmp, terms, [vocab[i] for i in sorted(vocab_pos.values())] if text_genes else [])
+        counts = {"genes": len(vocab), "terms": len(terms), "text_rows": len(text), "known_pairs": int(membership.nnz)}
+        manifest = _manifest(model_dir, sha, int(gene_vecs.shape[1]), libraries, terms, seed, counts, started)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1))
     return out
+
+
+def _write_activations(path: Path, model, vocab: list[str], valid: np.ndarray, terms: pd.DataFrame,
+                       term_rows: list[np.ndarray], lib_masks: list[np.ndarray], rng: np.random.Generator,
+                       batch_size: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Write the gene x term activations to `path`; returns the terms with their mean/std over the valid genes
+    and single-split AUROC, and the term embeddings."""
+    acts = np.lib.format.open_memmap(path, mode="w+", dtype=np.float16, shape=(len(vocab), len(terms)))
+    mean, std = np.zeros(len(terms)), np.ones(len(terms))
+    auroc = np.full(len(terms), np.nan)
+    term_vecs = []
+    bar = tqdm(total=len(terms), desc="term activations", unit="term")
+    for start in range(0, len(terms), batch_size):
+        stop = min(start + batch_size, len(terms))
+        sets = [[vocab[i] for i in term_rows[j]] for j in range(start, stop)]
+        logits = np.asarray(model.predict(sets), dtype=np.float32)
+        acts[:, start:stop] = logits.T.astype(np.float16)
+        mean[start:stop] = logits[:, valid].mean(1)
+        std[start:stop] = np.maximum(logits[:, valid].std(1), 1e-6)
+        term_vecs.append(np.asarray(model.encode(sets), dtype=np.float32))
+        auroc[start:stop] = _split_auroc(model, vocab, term_rows[start:stop], lib_masks[start:stop], rng)
+        bar.update(stop - start)
+    bar.close()
+    acts.flush()
+    terms = terms.assign(mean=mean.astype(np.float32), std=std.astype(np.float32), auroc=auroc.astype(np.float32))
+    return terms, np.concatenate(term_vecs)
+
+
+def _membership(term_rows: list[np.ndarray], n_vocab: int) -> sp.csr_matrix:
+    """The known gene x term pairs, as a sparse 0/1 matrix."""
+    member_rows = np.concatenate(term_rows)
+    member_cols = np.repeat(np.arange(len(term_rows)), [len(r) for r in term_rows])
+    return sp.csr_matrix((np.ones(len(member_rows), dtype=np.uint8), (member_rows, member_cols)),
+                         shape=(n_vocab, len(term_rows)))
+
+
+def _write_text(tmp: Path, terms: pd.DataFrame, genes: list[str]) -> pd.DataFrame:
+    """Write the text index rows (text.parquet) and their embeddings (text.faiss); returns the rows."""
+    text = _text_rows(terms, genes)
+    texts = [f"{n}. {d}"[:200] if d else n for n, d in zip(text.name, text.description)]
+    text.to_parquet(tmp / "text.parquet", index=False)
+    _write_faiss(flat_index(embed_cached(texts, progress=True)), tmp / "text.faiss")
+    return text
+
+
+def _manifest(model_dir: Path, sha: str, dim: int, libraries: list[str], terms: pd.DataFrame, seed: int,
+              counts: dict[str, int], started: float) -> dict:
+    """manifest.json: format, model, libraries, text model, build parameters, counts and timing."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "model": {"name": model_dir.name, "path": str(model_dir), "sha256": sha, "n_genes": counts["genes"],
+                  "dim": dim},
+        "libraries": {name: {"sha256": library_fingerprint(name), "category": library_matrix(name).category,
+                             "terms_indexed": int((terms.library == name).sum())} for name in libraries},
+        "text_model": TEXT_MODEL,
+        "params": {"min_term_size": MIN_TERM_SIZE, "max_term_size": MAX_TERM_SIZE,
+                   "min_model_genes": MIN_MODEL_GENES, "auroc": f"one 50/50 split, seed {seed}, "
+                   f">= {MIN_HALF} model genes per half; candidates = library genes minus input"},
+        "counts": counts,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "build_seconds": round(time.time() - started, 1),
+    }
 
 
 def _split_auroc(model, vocab: list[str], rows: list[np.ndarray], lib_masks: list[np.ndarray],

@@ -17,11 +17,12 @@ def cmd_build(args: argparse.Namespace) -> None:
 
 
 def cmd_info(args: argparse.Namespace) -> None:
+    from gsfm_model.data.paths import model_folder
     from gsfm_model.errors import DataError
 
-    from .store import check_manifest, default_model_dir, index_dir, read_manifest
+    from .store import check_manifest, index_dir, read_manifest
 
-    model_dir = args.model or default_model_dir()
+    model_dir = args.model or model_folder()
     path = args.index or index_dir(model_dir)
     manifest = read_manifest(path)
     try:

@@ -24,11 +24,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from gsfm_model.data.libraries import available_libraries
+from gsfm_model.data.matrices import library_fingerprint
+from gsfm_model.data.paths import cache_dir, model_folder
 from gsfm_model.errors import DataError
-from gsfm_model.libraries import available_libraries
-from gsfm_model.paths import cache_dir, gsfm_home
-
-from .matrices import library_fingerprint
 
 FORMAT_VERSION = 1
 REBUILD = "Run `gsfm index build` to rebuild it."
@@ -38,19 +37,14 @@ class StaleIndexError(DataError):
     """The index on disk does not match the current model or libraries."""
 
 
-def default_model_dir() -> Path:
-    """The folder `gsfm_model.load()` opens by default."""
-    return gsfm_home() / "models" / "default"
-
-
 def index_dir(model_dir: str | Path | None = None) -> Path:
     """Where the index of a model folder lives: `$GSFM_HOME/indexes/<model folder name>`."""
-    return cache_dir("indexes") / Path(model_dir or default_model_dir()).name
+    return cache_dir("indexes") / Path(model_dir or model_folder()).name
 
 
 def model_sha256(model_dir: str | Path) -> str:
     """sha256 of the model's weights file."""
-    from gsfm_model.fileio import sha256_file
+    from gsfm_model.data.fileio import sha256_file
 
     path = Path(model_dir) / "model.safetensors"
     if not path.exists():
@@ -85,7 +79,7 @@ def check_manifest(manifest: dict, model_dir: str | Path) -> None:
 
 def index_is_current(model_dir: str | Path | None = None, path: str | Path | None = None) -> bool:
     """Whether the model's index exists and matches the model and the libraries."""
-    model_dir = Path(model_dir or default_model_dir())
+    model_dir = Path(model_dir or model_folder())
     try:
         check_manifest(read_manifest(path or index_dir(model_dir)), model_dir)
     except DataError:
@@ -116,7 +110,7 @@ class GeneIndex:
         """Open the index of `model_dir` (default model) after checking it is up to date."""
         import faiss
 
-        model_dir = Path(model_dir or default_model_dir())
+        model_dir = Path(model_dir or model_folder())
         path = Path(path or index_dir(model_dir))
         manifest = read_manifest(path)
         if check:

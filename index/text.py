@@ -54,8 +54,8 @@ def embed_cached(texts: list[str], progress: bool = False, chunk: int = 4096) ->
 
     from tqdm.auto import tqdm
 
-    from gsfm_model.fileio import atomic_write
-    from gsfm_model.paths import cache_dir
+    from gsfm_model.data.fileio import atomic_write
+    from gsfm_model.data.paths import cache_dir
 
     path = cache_dir("indexes") / "text_cache.npz"
     keys = [hashlib.sha1(t.encode()).digest() for t in texts]

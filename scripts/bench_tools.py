@@ -34,7 +34,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from assistant import tools
-    from index.matrices import default_libraries
+    from gsfm_model.data.matrices import default_libraries
 
     tools.configure(args.model, args.index)
     t = time.perf_counter()

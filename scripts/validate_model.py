@@ -18,8 +18,8 @@ import torch
 
 import gsfm_model
 from gsfm_model.benchmark import make_splits, score_splits, summarize
-from gsfm_model.corpus import Recipe, build_corpus, load_recipe
-from gsfm_model.libraries import load_library
+from gsfm_model.data.corpus import Recipe, build_corpus, load_recipe
+from gsfm_model.data.libraries import load_library
 from gsfm_model.model import Sets, item_item_rows, standardise
 from gsfm_model.train import TrainConfig
 

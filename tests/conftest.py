@@ -5,8 +5,8 @@ import pytest
 @pytest.fixture(scope="session")
 def real_data():
     """The gene table and every built-in library, built (or found) in the cache."""
-    from gsfm_model.genes import default_mapper
-    from gsfm_model.loaders import build_all
+    from gsfm_model.data.genes import default_mapper
+    from gsfm_model.data.loaders import build_all
 
     build_all()
     default_mapper()  # loaded once, before any test points GSFM_HOME elsewhere

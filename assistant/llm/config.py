@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gsfm_model.paths import gsfm_home
+from gsfm_model.data.paths import gsfm_home
 
 from .errors import LLMError
 

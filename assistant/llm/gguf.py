@@ -17,8 +17,8 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from gsfm_model.fileio import atomic_write, sha256_file
-from gsfm_model.paths import gsfm_home
+from gsfm_model.data.fileio import atomic_write, sha256_file
+from gsfm_model.data.paths import gsfm_home
 
 from .errors import LLMError
 

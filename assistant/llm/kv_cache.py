@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gsfm_model.paths import cache_dir
+from gsfm_model.data.paths import cache_dir
 
 if TYPE_CHECKING:
     from llama_cpp import Llama

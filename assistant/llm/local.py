@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from .errors import LLMError
 from .gguf import INSTALL_HINT, default_gguf, resolve_model_path
 from .kv_cache import load_prefix
 from .prompt import render_prompt
+from .text import repeating
 from .toolcalls import ParsedOutput, call_key, parse_tool_calls, stream_safe_length
 
 if TYPE_CHECKING:
@@ -106,21 +106,6 @@ def load_llama(model_path: str | os.PathLike, n_ctx: int, n_threads: int) -> _Lo
             ) from exc
         _MODELS[key] = loaded = _Loaded(llama, (n_ctx, n_threads), threading.Lock())
         return loaded
-
-
-_LIST_MARKER_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")
-
-
-def line_key(line: str) -> str:
-    """A line without its list marker ('- ', '3. ') and surrounding space: how repeats are recognised."""
-    return _LIST_MARKER_RE.sub("", line).strip()
-
-
-def repeating(text: str, min_chars: int = 5, times: int = 3) -> bool:
-    """True when the last finished line (of at least `min_chars`, list marker aside) has now been written
-    `times` times: small models can loop on a list item until max_tokens, so generation stops there."""
-    lines = [line_key(line) for line in text.split("\n")[:-1]]
-    return bool(lines) and len(lines[-1]) >= min_chars and lines.count(lines[-1]) >= times
 
 
 def _token_text(llama: Llama, token: int) -> str:
@@ -253,6 +238,44 @@ class LocalChatModel(BaseChatModel):
                     f"(now {self.n_ctx}) in the [llm] section of config.toml."
                 ) from exc
 
+    def _params(
+        self, stop: list[str] | None, tools: list[dict[str, Any]] | None, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """llama.cpp completion parameters: the call's limits (else this model's) and the stop strings."""
+        stops = [*(stop or []), "<|im_end|>", "<|im_start|>", "<|endoftext|>"]
+        if tools:
+            stops.append("<tool_response>")  # small models like to invent the tool's answer
+        return {
+            "max_tokens": kwargs.get("max_tokens", self.max_tokens),
+            "temperature": kwargs.get("temperature", self.temperature),
+            "stop": stops,
+        }
+
+    def _final_chunk(
+        self, parsed: ParsedOutput, run: _Run, raw_outputs: list[str], output_tokens: int
+    ) -> AIMessageChunk:
+        """The last chunk: the text not streamed yet, the tool calls whole, token usage and the raw outputs."""
+        rest = parsed.content[len(run.emitted) :] if parsed.content.startswith(run.emitted) else ""
+        return AIMessageChunk(
+            content=rest,
+            tool_call_chunks=[
+                tool_call_chunk(name=c["name"], args=json.dumps(c["args"]), id=c["id"], index=i)
+                for i, c in enumerate(parsed.tool_calls)
+            ],
+            chunk_position="last",
+            usage_metadata={
+                "input_tokens": run.input_tokens,
+                "output_tokens": output_tokens,
+                "total_tokens": run.input_tokens + output_tokens,
+            },
+            response_metadata={
+                "model_name": Path(self.model_path).name,
+                "finish_reason": run.finish_reason,
+                "raw_outputs": raw_outputs,  # one per attempt
+                "dropped_tool_calls": parsed.dropped,
+            },
+        )
+
     def _stream(
         self,
         messages: list[BaseMessage],
@@ -268,14 +291,7 @@ class LocalChatModel(BaseChatModel):
         tool_names = {t["function"]["name"] for t in tools or []}
         hint = _tool_choice_hint(kwargs.get("tool_choice"), tool_names)
         loaded = load_llama(self.model_path, self.n_ctx, self.n_threads or default_threads())
-        stops = [*(stop or []), "<|im_end|>", "<|im_start|>", "<|endoftext|>"]
-        if tools:
-            stops.append("<tool_response>")  # small models like to invent the tool's answer
-        params = {
-            "max_tokens": kwargs.get("max_tokens", self.max_tokens),
-            "temperature": kwargs.get("temperature", self.temperature),
-            "stop": stops,
-        }
+        params = self._params(stop, tools, kwargs)
         previous = {
             call_key(call["name"], call["args"])
             for message in messages
@@ -296,28 +312,9 @@ class LocalChatModel(BaseChatModel):
             if attempt or parsed.tool_calls or parsed.content or not parsed.dropped:
                 break
             conversation = [*messages, HumanMessage(ANSWER_NUDGE)]
-        rest = parsed.content[len(run.emitted) :] if parsed.content.startswith(run.emitted) else ""
-        final = AIMessageChunk(
-            content=rest,
-            tool_call_chunks=[
-                tool_call_chunk(name=c["name"], args=json.dumps(c["args"]), id=c["id"], index=i)
-                for i, c in enumerate(parsed.tool_calls)
-            ],
-            chunk_position="last",
-            usage_metadata={
-                "input_tokens": run.input_tokens,
-                "output_tokens": output_tokens,
-                "total_tokens": run.input_tokens + output_tokens,
-            },
-            response_metadata={
-                "model_name": Path(self.model_path).name,
-                "finish_reason": run.finish_reason,
-                "raw_outputs": raw_outputs,  # one per attempt
-                "dropped_tool_calls": parsed.dropped,
-            },
-        )
-        if run_manager and rest:
-            run_manager.on_llm_new_token(rest, chunk=ChatGenerationChunk(message=final))
+        final = self._final_chunk(parsed, run, raw_outputs, output_tokens)
+        if run_manager and final.content:
+            run_manager.on_llm_new_token(final.content, chunk=ChatGenerationChunk(message=final))
         yield ChatGenerationChunk(message=final)
 
     def _generate(

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from gsfm_model import sources
+from gsfm_model.data import sources
+from gsfm_model.data.fileio import atomic_write, download
+from gsfm_model.data.gmt import enrichr_library, library_from_gmt, library_from_url, parse_gmt
 from gsfm_model.errors import DataError
-from gsfm_model.fileio import atomic_write, download
-from gsfm_model.gmt import enrichr_library, library_from_gmt, library_from_url, parse_gmt
 
 GMT = "INTERFERON\tmy set\tSTAT1\tIRF9\tisg15\tNOTAGENE\nRIBO\t\tRPL3,1.0\tRPS6,0.5\tRPL4\n"
 

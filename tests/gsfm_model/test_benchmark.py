@@ -5,8 +5,6 @@ import numpy as np
 import pytest
 
 from gsfm_model.benchmark import (
-    REPORT_END,
-    REPORT_START,
     Contender,
     CooccurrenceScorer,
     ModelPartScorer,
@@ -19,11 +17,11 @@ from gsfm_model.benchmark import (
     model_training_libraries,
     score_splits,
     summarize,
-    write_report,
 )
-from gsfm_model.corpus import build_corpus
+from gsfm_model.benchmark_report import REPORT_END, REPORT_START, write_report
+from gsfm_model.data.corpus import build_corpus
+from gsfm_model.data.libraries import load_library
 from gsfm_model.errors import InputError
-from gsfm_model.libraries import load_library
 
 
 class FixedScorer:

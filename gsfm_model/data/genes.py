@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
@@ -10,12 +11,29 @@ from functools import lru_cache
 
 import pandas as pd
 
-from .errors import DataError
+from ..errors import DataError
 from .fileio import atomic_write
 from .paths import cache_dir
 from .sources import ORGDB, orgdb_sqlite
 
 GENE_COLUMNS = ["entrez_id", "symbol", "name", "gene_type", "chromosome", "cytoband", "aliases"]
+_SEPARATORS = re.compile(r"[\s,;|]+")
+_QUOTES = "\"'()[]{}"
+
+
+def split_gene_text(text: str | Iterable[str]) -> list[str]:
+    """The one gene-list parser: entries of pasted text or a list, in order.
+
+    Text is split on whitespace, commas, semicolons and pipes; lines starting with `#` are comments; quotes and
+    brackets around an entry are dropped. A list is taken item by item (each stripped). Empty entries are dropped;
+    duplicates are kept (normalisation removes them and reports what it did).
+    """
+    if isinstance(text, str):
+        lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+        items = [tok.strip(_QUOTES) for line in lines for tok in _SEPARATORS.split(line)]
+    else:
+        items = [str(item).strip() for item in text]
+    return [item for item in items if item]
 
 
 def genes_path():
@@ -89,6 +107,11 @@ class NormalizedGenes:
     mapping: dict[str, str] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)
     ambiguous: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def renamed(self) -> dict[str, str]:
+        """Inputs that were mapped to a different official symbol (aliases, previous symbols, case)."""
+        return {raw: sym for raw, sym in self.mapping.items() if raw != sym}
 
     def message(self) -> str:
         """One line telling the user what could not be mapped ('' when everything mapped)."""

@@ -1,8 +1,8 @@
 """Every built-in loader, checked on the real downloaded data."""
 import pytest
 
-from gsfm_model.libraries import find_term, list_libraries, load_library
-from gsfm_model.loaders import EVALUATION_LIBRARIES, PYENRICHR_LIBRARIES
+from gsfm_model.data.libraries import find_term, list_libraries, load_library
+from gsfm_model.data.loaders import EVALUATION_LIBRARIES, PYENRICHR_LIBRARIES
 
 
 def _term(lib_name, pattern):
@@ -64,7 +64,7 @@ def test_enrichr_libraries_are_normalised(real_data):
 
 @pytest.mark.parametrize("name", ["GO_BP", "HPO", "KEGG_2021_Human"])
 def test_library_genes_are_official_symbols(real_data, name):
-    from gsfm_model.genes import default_mapper
+    from gsfm_model.data.genes import default_mapper
 
     official = set(default_mapper().official.values())
     assert load_library(name).genes() <= official

@@ -13,7 +13,7 @@ from scipy.stats import rankdata
 
 import gsfm_model
 import gsfm_model.train
-from gsfm_model.corpus import build_corpus
+from gsfm_model.data.corpus import build_corpus
 from gsfm_model.errors import InputError
 from gsfm_model.model import Sets, standardise
 from gsfm_model.train import train

@@ -10,8 +10,9 @@ from langchain_core.tools import tool
 from assistant.llm import LLMError, get_backend, local
 from assistant.llm.gguf import prepare_default_model, smollm2_gguf
 from assistant.llm.kv_cache import state_path
-from assistant.llm.local import LocalChatModel, default_threads, load_llama, repeating
+from assistant.llm.local import LocalChatModel, default_threads, load_llama
 from assistant.llm.prompt import render_prompt
+from assistant.llm.text import repeating
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("llama_cpp") is None

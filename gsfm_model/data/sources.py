@@ -14,7 +14,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import DataError
+from ..errors import DataError
 from .fileio import atomic_dir, download, verify_sha256
 from .paths import cache_dir
 

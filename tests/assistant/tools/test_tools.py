@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from scipy.stats import false_discovery_control, fisher_exact, hypergeom
 
+from gsfm_model.data.matrices import library_matrix
 from gsfm_model.errors import InputError
-from index.matrices import library_matrix
 from index.stats import hypergeom_sf
 
 INTERFERON = ["ISG15", "IFIT1", "IFIT3", "MX1", "OAS1", "IRF7", "STAT1", "IFI6", "IFI44L", "RSAD2", "OAS2", "MX2"]

@@ -5,10 +5,10 @@ import shutil
 import numpy as np
 import pytest
 
-from gsfm_model.fileio import sha256_file
+from gsfm_model.data.fileio import sha256_file
+from gsfm_model.data.matrices import library_matrix
 from index import GeneIndex, StaleIndexError, build_index
 from index.build import completion_auroc
-from index.matrices import library_matrix
 
 pytestmark = pytest.mark.usefixtures("real_data")
 

@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from gsfm_model.genes import SymbolMapper, load_gene_table, normalize
+from gsfm_model.data.genes import SymbolMapper, load_gene_table, normalize
 
 
 def test_gene_table_has_protein_coding_genes(real_data):
@@ -51,7 +51,7 @@ def test_official_symbol_wins_over_alias():
 
 
 def test_close_matches_suggests_real_symbols(real_data):
-    from gsfm_model.genes import default_mapper
+    from gsfm_model.data.genes import default_mapper
 
     assert default_mapper().close_matches("STAT11")[0] == "STAT1"
     assert "TP53" in default_mapper().close_matches("TP53X")

@@ -166,7 +166,7 @@ def test_enrich_uploaded_file(client, tmp_path):
 )
 def test_chat_smollm2(tmp_path, small_model_dir, small_index_dir):
     from assistant.llm.gguf import smollm2_gguf
-    from gsfm_model.paths import gsfm_home
+    from gsfm_model.data.paths import gsfm_home
 
     # the real cache, seen through a home whose config.toml caps the answer length (speed)
     home = tmp_path / "home"

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .errors import InputError
+from ..errors import InputError
 from .libraries import load_library
 from .loaders import EVALUATION_LIBRARIES
 
@@ -44,7 +44,7 @@ class Recipe:
 
 
 def load_recipe(name_or_path: str | Path) -> Recipe:
-    """A recipe by name (a file in gsfm_model/recipes/) or by path to a TOML file."""
+    """A recipe by name (a file in gsfm_model/data/recipes/) or by path to a TOML file."""
     path = Path(name_or_path)
     if not path.suffix:
         path = RECIPES_DIR / f"{name_or_path}.toml"

@@ -205,7 +205,7 @@ def test_bad_input(rules, real_data):
         rules.ask("   ")
     with pytest.raises(InputError):
         rules.ask("TP53 " * 2000)
-    from gsfm_model.genes import load_gene_table
+    from gsfm_model.data.genes import load_gene_table
 
     too_many = "\n".join(load_gene_table().symbol.head(6000))
     answer = rules.ask("Enrich this list.", context=too_many)

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .errors import DataError, InputError
+from ..errors import DataError, InputError
 from .fileio import atomic_write
 from .paths import cache_dir
 

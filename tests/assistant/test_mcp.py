@@ -6,7 +6,7 @@ import sys
 from mcp import Client, StdioServerParameters
 
 from assistant.lc_tools import SPECS
-from gsfm_model.paths import gsfm_home
+from gsfm_model.data.paths import gsfm_home
 
 
 def test_mcp_server_over_stdio(small_tools, small_model_dir, small_index_dir):

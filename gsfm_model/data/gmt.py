@@ -5,7 +5,7 @@ import os
 import urllib.parse
 from pathlib import Path
 
-from .errors import DataError
+from ..errors import DataError
 from .genes import default_mapper
 from .libraries import GeneSetLibrary, Provenance, make_terms
 from .sources import fetch_url

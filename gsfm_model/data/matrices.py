@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from gsfm_model.libraries import available_libraries, load_library
-from gsfm_model.paths import cache_dir
+from .libraries import available_libraries, load_library
+from .paths import cache_dir
 
 # Libraries left out unless asked for by name: one gene set per PubMed paper is not a function.
 EXCLUDED_BY_DEFAULT = ("gene2pubmed",)
@@ -48,7 +48,7 @@ def default_libraries() -> list[str]:
 
 def library_fingerprint(name: str) -> str:
     """sha256 of the library's parquet file (changes whenever the library is rebuilt differently)."""
-    from gsfm_model.fileio import sha256_file
+    from .fileio import sha256_file
 
     return sha256_file(cache_dir("libraries") / f"{name}.parquet")
 

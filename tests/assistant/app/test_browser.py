@@ -17,7 +17,7 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-quic",
 ]
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 OUT = ROOT / "test-output" / "browser"
 GENE = "CDK1"  # in the small test model's vocabulary
 TIMEOUT_MS = 120_000

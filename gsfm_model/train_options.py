@@ -1,0 +1,16 @@
+"""The options of `gsfm train` and `torchrun -m gsfm_model.train` (argparse only, so `gsfm` need not import torch)."""
+from __future__ import annotations
+
+import argparse
+
+
+def add_train_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the training options (preset, recipe, out, epochs, minutes, seed, resume) to `p`."""
+    p.add_argument("--preset", default="default", choices=["default", "small"],
+                   help="default: reference architecture, default recipe, 15 min; small: small recipe, < 2 min")
+    p.add_argument("--recipe", help="corpus recipe name or .toml path (default: the preset's)")
+    p.add_argument("--out", help="model folder (default: $GSFM_HOME/models/<preset>)")
+    p.add_argument("--epochs", type=int, help="maximum number of epochs in all (default: the preset's)")
+    p.add_argument("--minutes", type=float, help="wall-clock budget of this run; 0 = none (default: the preset's)")
+    p.add_argument("--seed", type=int, help="random seed (default 0)")
+    p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out, if there is one")
