@@ -24,15 +24,17 @@ def main() -> None:
     parser.add_argument("--answer-tokens", type=int, default=60, help="tokens to generate")
     args = parser.parse_args()
 
-    from assistant.lc_tools import ToolBox, load_prompt
+    from assistant.chat.lc_tools import langchain_tools
+    from assistant.chat.prompts import load_prompt
     from assistant.llm import local
     from assistant.llm.gguf import prepare_default_model
     from assistant.llm.local import LocalChatModel, default_threads, load_llama
+    from assistant.tools.registry import ToolBox
 
     threads = args.threads or default_threads()
     path = prepare_default_model()
     model = LocalChatModel(model_path=str(path), n_threads=threads)
-    tools, system = ToolBox().langchain_tools(), load_prompt("system")
+    tools, system = langchain_tools(ToolBox()), load_prompt("system")
     filler = Path(local.__file__).read_text() * 4  # stands in for a tool result: any English-and-code text
 
     with tempfile.TemporaryDirectory() as tmp:

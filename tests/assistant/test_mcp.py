@@ -5,14 +5,14 @@ import sys
 
 from mcp import Client, StdioServerParameters
 
-from assistant.lc_tools import SPECS
+from assistant.tools.registry import SPECS
 from gsfm_model.data.paths import gsfm_home
 
 
 def test_mcp_server_over_stdio(small_tools, small_model_dir, small_index_dir):
     server = StdioServerParameters(
         command=sys.executable,
-        args=["-c", "from assistant.cli import main; main()", "mcp",
+        args=["-c", "from assistant.main import main; main()", "mcp",
               "--model", str(small_model_dir), "--index", str(small_index_dir)],
         env={"GSFM_HOME": str(gsfm_home())},
     )

@@ -8,7 +8,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 import gsfm_model
-from assistant.cli import main
+from assistant.main import main
 from gsfm_model.errors import DataError, InputError
 from gsfm_model.inference import GSFM, MODEL_FILES
 

@@ -145,7 +145,7 @@ def test_failed_build_leaves_the_previous_index_usable(small_model_dir, small_in
 
 
 def test_cli_index_info(small_model_dir, small_index_dir, capsys):
-    from assistant.cli import main
+    from assistant.main import main
 
     main(["index", "info", "--model", str(small_model_dir), "--index", str(small_index_dir)])
     out = capsys.readouterr().out

@@ -1,16 +1,16 @@
 """The Gradio app: file parsing, and the live app through `gradio_client` (no-LLM mode and SmolLM2)."""
 
 import argparse
+import html
 import importlib.util
 
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from assistant.app import resolve_gene
-from assistant.app_cli import register as register_app
-from assistant.app_io import MAX_UPLOAD_BYTES, collect_genes, parse_gene_text, read_gene_file
-from assistant.app_launcher import model_env, running_app
+from assistant.app.launcher import model_env, running_app
+from assistant.app.options import register as register_app
+from assistant.tools.inputs import MAX_UPLOAD_BYTES, collect_genes, one_gene, read_gene_file
 from gsfm_model.errors import InputError
 
 GENE = "CDK1"  # in the small test model's vocabulary (the tests run on the small model)
@@ -21,7 +21,8 @@ USER, PASSWORD = "lab", "s3cret-pass"
 
 
 def test_parse_pasted_text():
-    assert parse_gene_text("TP53, BRCA1; egfr\n# comment\nTP53\tMYC  \n") == ["TP53", "BRCA1", "egfr", "MYC"]
+    genes, _ = collect_genes("TP53, BRCA1; egfr\n# comment\nTP53\tMYC  \n", None)
+    assert genes == ["TP53", "BRCA1", "egfr", "MYC"]
 
 
 @pytest.mark.parametrize(
@@ -61,10 +62,10 @@ def test_upload_limits(tmp_path):
 
 
 def test_resolve_gene():
-    assert resolve_gene("tp53") == "TP53"
-    assert resolve_gene("TP53 — tumor protein p53") == "TP53"
-    with pytest.raises(InputError, match="not a human gene"):
-        resolve_gene("NOTAGENE12345")
+    assert one_gene("tp53") == "TP53"
+    assert one_gene("TP53 — tumor protein p53") == "TP53"  # an autocomplete label
+    with pytest.raises(InputError, match="not a known human gene"):
+        one_gene("NOTAGENE12345")
 
 
 def test_cli_defaults_bind_localhost():
@@ -139,7 +140,7 @@ def test_gene_lookup(client):
 
 
 def test_gene_lookup_unknown(client):
-    with pytest.raises(AppError, match="not a human gene"):
+    with pytest.raises(AppError, match="not a known human gene"):
         client.predict("NOTAGENE12345", [], False, api_name="/gene_lookup")
 
 
@@ -151,7 +152,8 @@ def test_enrich_uploaded_file(client, tmp_path):
     )
     assert "7 of 8 symbols mapped" in summary and "NOTAGENE1" in summary and "p53 → TP53" in summary
     assert enrichment["data"] and gsfm_enrichment["data"] and completed["data"]
-    assert "<div" in bars
+    top = min(enrichment["data"], key=lambda row: row[enrichment["headers"].index("fdr")])
+    assert bars.count('class="gsfm-bar-row"') >= 2 and html.escape(top[0]) in bars  # the best term has a bar
     assert sorted(p.rsplit("/", 1)[-1] for p in downloads) == [
         "augmented_gene_set.tsv", "enrichment.tsv", "gsfm_enrichment.tsv"]
 

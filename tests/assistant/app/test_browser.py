@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.app_launcher import model_env, running_app
+from assistant.app.launcher import model_env, running_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

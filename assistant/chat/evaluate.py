@@ -22,10 +22,12 @@ from typing import Any
 
 import pandas as pd
 
+from assistant.tools.registry import ToolCall
+from assistant.tools.views import VIEWS
 from gsfm_model.data.genes import default_mapper
 
-from .lc_tools import VIEWS, ToolCall
-from .rules import TERM_ID_RE, grounding, norm, screen_question
+from .grounding import TERM_ID_RE, grounding, norm
+from .guards import screen_question
 
 DEFAULT_QUESTIONS = Path(__file__).with_name("eval_questions.jsonl")
 REFUSAL = "i don't know that gene"

@@ -1,7 +1,7 @@
 """The assistant: a LangChain agent over the GSFM tools, with deterministic guards around it.
 
 One turn:
-1. The pasted context is reduced to official gene symbols (`rules.parse_context`): it is data, and
+1. The pasted context is reduced to official gene symbols (`tools.inputs.parse_context`): it is data, and
    its prose or instruction-like lines never reach the model.
 2. Gene-like tokens in the question are checked against the gene table; if every one is unknown the
    answer is a deterministic "I don't know that gene" with close matches, and no model runs.
@@ -27,27 +27,17 @@ from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
 
+from assistant.tools.inputs import ContextData, parse_context
+from assistant.tools.registry import SPECS, ToolBox, ToolCall
 from gsfm_model.errors import GSFMError, InputError
 
-from .lc_tools import MAX_ROWS, ROWS, SPECS, VIEWS, ToolBox, ToolCall, load_prompt
-from .llm import LLMError, get_backend
-from .llm.text import line_key
-from .rules import (
-    ContextData,
-    Plan,
-    Screen,
-    context_note,
-    drop_ungrounded,
-    input_notes,
-    parse_context,
-    render_call,
-    route,
-    rules_answer,
-    screen_question,
-    top_result,
-    unknown_gene_text,
-)
-from .tables import markdown_table
+from ..llm import LLMError, get_backend
+from .grounding import drop_ungrounded
+from .guards import Screen, cut_unfinished, drop_repeated_lines, screen_question, unknown_gene_text
+from .lc_tools import langchain_tools
+from .prompts import load_prompt
+from .routing import Plan, route
+from .templates import context_note, input_notes, render_call, result_tables, rules_answer, sources_line
 
 log = logging.getLogger(__name__)
 
@@ -102,85 +92,17 @@ class _Turn:
         }
 
 
-def sources_line(calls: list[ToolCall], top: bool = True) -> str:
-    """The evidence line: which tools (and libraries) the answer rests on, with each one's top result (unless
-    `top` is false: the results are shown whole)."""
-    used = []
-    for call in calls:
-        if call.error:
-            continue
-        view = VIEWS[call.name](call.result) if call.name in VIEWS else None
-        libraries = _libraries(call.result if view is None else view)
-        label = f"{call.name} ({', '.join(libraries)})" if libraries else call.name
-        best = "" if view is None or not top else top_result(call.name, view)
-        label += f", top result: {best}" if best else ""
-        if label not in used:
-            used.append(label)
-    if not used:
-        return ""
-    return load_prompt("sources").format(sources=used[0] if len(used) == 1 else "".join(f"\n- {u}" for u in used))
-
-
-_SENTENCE_END_RE = re.compile(r"(?<!\be\.g)(?<!\bi\.e)[.!?][)\]\"'*]*(?=\s|$)|\n")
-
-
-def cut_unfinished(text: str) -> str:
-    """`text` (cut off by the token cap) up to its last finished sentence or line; with "..." if none finished."""
-    ends = [m.end() for m in _SENTENCE_END_RE.finditer(text)]
-    if not ends:
-        return text.rstrip() + " ..."
-    lines = text[: ends[-1]].rstrip().split("\n")
-    while len(lines) > 1 and not line_key(lines[-1]):  # a list marker ('4.') whose item was cut off
-        lines.pop()
-    return "\n".join(lines).rstrip()
-
-
-def drop_repeated_lines(text: str) -> str:
-    """`text` with every repeat of an earlier non-blank line (list markers aside) removed: small models can loop
-    on a list."""
-    seen: set[str] = set()
-    kept = []
-    for line in text.splitlines():
-        key = line_key(line)
-        if key in seen and any(ch.isalnum() for ch in key):  # table rules like |---|---| may repeat
-            continue
-        seen.add(key)
-        kept.append(line)
-    return "\n".join(kept)
-
-
-def result_tables(calls: list[ToolCall]) -> list[str]:
-    """Each successful call's result as a markdown table of the rows the model was shown."""
-    tables = []
-    for call in calls:
-        if call.error or call.name not in VIEWS:
-            continue
-        view = VIEWS[call.name](call.result)
-        if hasattr(view, "columns") and not view.empty:
-            rows = ROWS.get(call.name, MAX_ROWS)
-            tables.append(f"{call.name}:\n\n{markdown_table(view, rows)}")
-    return tables
-
-
 def _load_tool_context() -> None:
     """Load the GSFM model, its index and the text-search model (what the first tool calls would wait for) while
     the user types."""
+    from assistant import tools
     from index.text import load_encoder
-
-    from . import tools
 
     try:
         tools.context()
         load_encoder()
     except GSFMError as exc:  # the first tool call reports it
         log.info("tool context not loaded ahead: %s", exc)
-
-
-def _libraries(result: Any) -> list[str]:
-    frame = result if hasattr(result, "columns") else None
-    if frame is None or "library" not in frame.columns:
-        return []
-    return [str(x) for x in frame["library"].head(8).unique()]
 
 
 class Assistant:
@@ -223,9 +145,9 @@ class Assistant:
     def _build_agent(self) -> Any:
         from langchain.agents import create_agent
 
-        from .llm.local import LocalChatModel
+        from ..llm.local import LocalChatModel
 
-        model, tools, system = self._backend.chat_model(), self._toolbox.langchain_tools(), load_prompt("system")
+        model, tools, system = self._backend.chat_model(), langchain_tools(self._toolbox), load_prompt("system")
         if isinstance(model, LocalChatModel):  # load now, so a broken model falls back at start-up
             model.prepare(system, tools)
         threading.Thread(target=_load_tool_context, name="gsfm-tools-warm-up", daemon=True).start()
@@ -251,17 +173,23 @@ class Assistant:
         self._evidence.clear()
         self._last_genes = []
 
-    def ask(self, question: str, context: str | None = None) -> Answer:
-        """Answer one question; `context` is a pasted gene list or table (data, never instructions)."""
+    def ask(self, question: str, context: str | None = None, results: list[ToolCall] | None = None) -> Answer:
+        """Answer one question; `context` is a pasted gene list or table (data, never instructions); `results` are
+        tool calls already computed for it (see `stream`)."""
         answer = None
-        for event in self.stream(question, context):
+        for event in self.stream(question, context, results):
             if event.kind == "final":
                 answer = event.answer
         assert answer is not None  # stream() always ends with a final event
         return answer
 
-    def stream(self, question: str, context: str | None = None) -> Iterator[Event]:
-        """Answer one question as events: tokens, tool starts/ends, errors, then `final`."""
+    def stream(self, question: str, context: str | None = None,
+               results: list[ToolCall] | None = None) -> Iterator[Event]:
+        """Answer one question as events: tokens, tool starts/ends, errors, then `final`.
+
+        `results`: finished tool calls (e.g. the app's enrichment of the attached list); a tool call of this turn
+        with the same tool and arguments takes its result from there instead of computing it again.
+        """
         question = (question or "").strip()
         if not question and not (context or "").strip():
             raise InputError("The question is empty; ask about a gene, or paste a gene list.")
@@ -275,6 +203,7 @@ class Assistant:
         screen = screen_question(question)
         self._toolbox.calls = []
         self._toolbox.context_genes = data.genes
+        self._toolbox.given = list(results or [])
         if screen.unknown and not screen.genes and not data.genes:
             yield from self._finish(turn, question, data, unknown_gene_text(screen.unknown), "refusal", [])
             return

@@ -1,15 +1,19 @@
-"""Turn tool results and assistant events into what the Gradio app shows: markdown, tables, plots."""
+"""Turn tool results and assistant events into what the Gradio app shows and hands out: markdown, plots, TSV
+files. The only files written are TSV downloads inside a fresh temporary folder."""
 
 from __future__ import annotations
 
 import dataclasses
+import html
+import tempfile
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .tables import STEP_ROWS, cell, markdown_table
+from assistant.tools.views import STEP_ROWS, format_cell, markdown_table
 
 
 def format_args(args: Mapping[str, Any] | None) -> str:
@@ -25,7 +29,8 @@ def result_markdown(result: Any, rows: int = STEP_ROWS) -> str:
     if isinstance(result, pd.DataFrame):
         note = result.attrs.get("note")
         if len(result) == 1 and len(result.columns) > 4:  # one record (gene_info): a list reads better
-            text = "\n".join(f"- **{str(k).replace('_', ' ')}**: {cell(v)}" for k, v in result.iloc[0].items())
+            text = "\n".join(f"- **{str(k).replace('_', ' ')}**: {format_cell(v, 'markdown')}"
+                              for k, v in result.iloc[0].items())
         else:
             text = markdown_table(result, rows)
         return text + (f"\n\n_Note: {note}_" if note else "")
@@ -36,10 +41,10 @@ def result_markdown(result: Any, rows: int = STEP_ROWS) -> str:
             if isinstance(value, pd.DataFrame | list | tuple) and len(value):
                 parts.append(f"**{f.name.replace('_', ' ')}**\n\n{result_markdown(value, rows)}")
             elif value not in (None, "", [], {}) and not isinstance(value, pd.DataFrame):
-                parts.append(f"**{f.name.replace('_', ' ')}**: {cell(value)}")
+                parts.append(f"**{f.name.replace('_', ' ')}**: {format_cell(value, 'markdown')}")
         return "\n\n".join(parts)
     if isinstance(result, Mapping):
-        return "\n".join(f"- **{k}**: {cell(v)}" for k, v in result.items())
+        return "\n".join(f"- **{k}**: {format_cell(v, 'markdown')}" for k, v in result.items())
     if isinstance(result, list | tuple) and result and isinstance(result[0], Mapping):
         return markdown_table(pd.DataFrame(result), rows)
     if isinstance(result, list | tuple) and result and dataclasses.is_dataclass(result[0]):
@@ -122,3 +127,39 @@ def pca_2d(vectors: np.ndarray) -> np.ndarray:
     if out.shape[1] < 2:
         out = np.pad(out, ((0, 0), (0, 2 - out.shape[1])))
     return out
+
+
+def bar_chart_html(tables: dict[str, pd.DataFrame], top: int = 10) -> str:
+    """Horizontal bar charts (HTML) of −log10 FDR for the top terms of each enrichment table, side by side."""
+    colours = ["#4f7cac", "#c06c3e"]
+    blocks = []
+    for (title, df), colour in zip(tables.items(), colours, strict=False):
+        if df is None or df.empty:
+            blocks.append(f"<div><h4>{html.escape(title)}</h4><p>No terms.</p></div>")
+            continue
+        head = df.sort_values("fdr", kind="stable").head(top)
+        values = -np.log10(head.fdr.astype(float).clip(lower=1e-300))
+        peak = float(values.max()) or 1.0
+        rows = []
+        for term, lib, value in zip(head.term, head.library, values, strict=True):
+            tip = html.escape(f"{term} ({lib})")
+            width = max(2.0, 100.0 * float(value) / peak)
+            rows.append(f'<div class="gsfm-bar-row" title="{tip}"><span class="gsfm-bar-label">{html.escape(str(term))}'
+                        f'</span><div class="gsfm-bar" style="width:{width:.1f}%;background:{colour}"></div>'
+                        f'<span class="gsfm-bar-value">{value:.2f}</span></div>')
+        blocks.append(f"<div><h4>{html.escape(title)} <small>(−log10 FDR)</small></h4>{''.join(rows)}</div>")
+    return ('<div class="gsfm-bars" style="display:grid;grid-template-columns:1fr 1fr;gap:1.5em">'
+            + "".join(blocks) + "</div>")
+
+
+def write_tsvs(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Write each non-empty table as `<name>.tsv` in a new temporary folder; return the paths."""
+    folder = Path(tempfile.mkdtemp(prefix="gsfm-app-"))
+    paths = []
+    for name, df in tables.items():
+        if df is None or df.empty:
+            continue
+        path = folder / f"{name}.tsv"
+        df.to_csv(path, sep="\t", index=False)
+        paths.append(str(path))
+    return paths

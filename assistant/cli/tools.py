@@ -8,18 +8,21 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from assistant.tools.views import format_cell
+from gsfm_model.cli import print_frame
+from gsfm_model.data.genes import split_gene_text
+
 
 def _genes(args: argparse.Namespace) -> list[str]:
     """Genes from the positional arguments and/or --file (one or more per line; '-' = stdin)."""
     genes = list(args.genes or [])
     if args.file:
         text = sys.stdin.read() if args.file == "-" else open(args.file, encoding="utf-8").read()
-        genes += text.replace(",", " ").split()
+        genes += split_gene_text(text)
     return genes
 
 
 def _print(result: object, as_json: bool) -> None:
-    from gsfm_model.cli import print_frame
 
     frames = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)} \
         if dataclasses.is_dataclass(result) else {"": result}
@@ -37,7 +40,7 @@ def _print(result: object, as_json: bool) -> None:
 
 
 def _join(value: object) -> object:
-    return ", ".join(map(str, value)) if isinstance(value, list) else value
+    return format_cell(value, max_items=None) if isinstance(value, list) else value
 
 
 def _runner(call: Callable[[argparse.Namespace], object]) -> Callable[[argparse.Namespace], None]:
@@ -45,7 +48,7 @@ def _runner(call: Callable[[argparse.Namespace], object]) -> Callable[[argparse.
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from . import tools
+    from assistant import tools
 
     def add(name: str, help_: str, call: Callable, gene: str | None = None) -> argparse.ArgumentParser:
         p = subparsers.add_parser(name, help=help_)
@@ -93,4 +96,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _background(args: argparse.Namespace) -> list[str] | None:
     if not args.background:
         return None
-    return open(args.background, encoding="utf-8").read().replace(",", " ").split()
+    return split_gene_text(open(args.background, encoding="utf-8").read())

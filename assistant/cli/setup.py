@@ -6,13 +6,6 @@ import time
 from collections.abc import Callable
 
 
-def _run_cli(argv: list[str]) -> None:
-    from .cli import build_parser
-
-    args = build_parser().parse_args(argv)
-    args.func(args)
-
-
 def step_data() -> str:
     from gsfm_model.data.loaders import build_all
 
@@ -26,7 +19,9 @@ def step_model() -> str:
     folder = model_folder()
     if (folder / "model.safetensors").exists():
         return f"default model already trained ({folder})"
-    _run_cli(["train"])
+    from gsfm_model.train import main
+
+    main([])
     return f"trained the default model into {folder}"
 
 
@@ -35,13 +30,15 @@ def step_index() -> str:
 
     if index_is_current():
         return "indexes are up to date"
-    _run_cli(["index", "build"])
+    from index import build_index
+
+    build_index()
     return "built the indexes"
 
 
 def step_llm() -> str:
-    from .agent import Assistant
-    from .llm.gguf import prepare_default_model
+    from assistant.chat.agent import Assistant
+    from assistant.llm.gguf import prepare_default_model
 
     path = prepare_default_model()
     assistant = Assistant(backend="local")  # loads the model; saves the state of the prompt start (llm/kv)

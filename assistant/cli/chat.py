@@ -1,4 +1,4 @@
-"""`gsfm` subcommands of the assistant: chat, ask, mcp, eval-agent. Thin wrappers over `Assistant`."""
+"""`gsfm` subcommands of the assistant: chat, ask, eval-agent. Thin wrappers over `Assistant`."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def _add_model(p: argparse.ArgumentParser) -> None:
 
 def _configure_tools(args: argparse.Namespace) -> None:
     if args.model or args.index:
-        from . import tools
+        from assistant import tools
 
         tools.configure(args.model, args.index)
 
@@ -34,7 +34,7 @@ def _backend_opts(args: argparse.Namespace) -> dict:
 
 
 def _assistant(args: argparse.Namespace):
-    from .agent import Assistant
+    from assistant.chat.agent import Assistant
 
     _configure_tools(args)
     return Assistant(backend=args.backend, **_backend_opts(args))
@@ -141,17 +141,9 @@ def _records(result, n: int = 25) -> list | str | None:
     return str(result)
 
 
-def cmd_mcp(args: argparse.Namespace) -> None:
-    """Serve the tools over MCP (stdio)."""
-    from .mcp_server import serve
-
-    _configure_tools(args)
-    serve()
-
-
 def cmd_eval_agent(args: argparse.Namespace) -> None:
     """Run the assistant evaluation and write its section of the benchmarks file."""
-    from .evaluate import DEFAULT_QUESTIONS, run_evaluation, write_report
+    from assistant.chat.evaluate import DEFAULT_QUESTIONS, run_evaluation, write_report
 
     _configure_tools(args)
     report = run_evaluation(
@@ -170,7 +162,7 @@ def cmd_eval_agent(args: argparse.Namespace) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add chat, ask, mcp and eval-agent to the `gsfm` command."""
+    """Add chat, ask and eval-agent to the `gsfm` command."""
     p = sub.add_parser("chat", help="chat with the assistant in the terminal (streaming)")
     _add_backend(p)
     _add_model(p)
@@ -184,10 +176,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--context", help="file with a gene list or table (data, not instructions); '-' = stdin")
     p.add_argument("--json", action="store_true", help="print answer, tool calls and timings as JSON")
     p.set_defaults(func=cmd_ask)
-
-    p = sub.add_parser("mcp", help="serve the assistant's tools over MCP (stdio)")
-    _add_model(p)
-    p.set_defaults(func=cmd_mcp)
 
     p = sub.add_parser("eval-agent", help="evaluate the assistant on real questions")
     _add_backend(p)

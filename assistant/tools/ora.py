@@ -1,8 +1,14 @@
-"""Array kernels for enrichment: hypergeometric tail (= one-sided Fisher), odds ratio, z, combined score."""
+"""The over-representation kernel behind `tools.enrich`, on arrays: hypergeometric tail (= one-sided Fisher),
+odds ratio, z, combined score, BH FDR, and the per-library test that combines them."""
 from __future__ import annotations
 
 import numpy as np
 from scipy.special import gammaln
+
+from gsfm_model.data.matrices import LibraryMatrix
+
+ENRICH_COLUMNS = ["library", "term", "overlap", "term_size", "list_size", "background_size", "p_value", "fdr",
+                  "odds_ratio", "z", "combined_score", "genes"]
 
 
 def _log_comb(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -78,3 +84,38 @@ def bh_fdr(p: np.ndarray) -> np.ndarray:
     from scipy.stats import false_discovery_control
 
     return false_discovery_control(p, method="bh") if len(p) else np.asarray(p, dtype=float)
+
+
+def ora_library(lm: LibraryMatrix, symbols: list[str], background: set[str] | None, min_overlap: int
+                    ) -> dict[str, np.ndarray] | None:
+    """Over-representation of `symbols` in every term of one library (the test `tools.enrich` documents): the
+    ENRICH_COLUMNS as arrays, None if no input gene is in the library (or the background)."""
+    cols = lm.columns(symbols)
+    if background is None:
+        N, K = len(lm.genes), lm.sizes
+    else:
+        universe = np.fromiter((g in background for g in lm.genes), dtype=bool, count=len(lm.genes))
+        cols = cols[universe[cols]]
+        N, K = int(universe.sum()), np.asarray(lm.matrix @ universe.astype(np.float64)).astype(np.int64)
+    n = len(cols)
+    if n == 0:
+        return None
+    hits = lm.by_gene[:, np.sort(cols)]  # (term, input gene) pairs: the overlaps
+    k = np.bincount(hits.indices, minlength=len(K))
+    tested = np.flatnonzero(K > 0)
+    p = hypergeom_sf(k[tested], N, K[tested], n)
+    fdr = bh_fdr(p)
+    keep = k[tested] >= min_overlap
+    rows, p, fdr = tested[keep], p[keep], fdr[keep]
+    kk, KK = k[rows], K[rows]
+    z = overlap_z(kk, N, KK, n)
+    order = np.argsort(hits.indices, kind="stable")
+    pair_terms = hits.indices[order]
+    pair_genes = lm.genes[np.repeat(np.sort(cols), np.diff(hits.indptr))[order]]
+    starts, ends = np.searchsorted(pair_terms, rows), np.searchsorted(pair_terms, rows, side="right")
+    overlap = np.empty(len(rows), dtype=object)
+    overlap[:] = [pair_genes[a:b].tolist() for a, b in zip(starts, ends)]
+    return {"library": np.full(len(rows), lm.name, dtype=object), "term": lm.terms.term.to_numpy()[rows],
+            "overlap": kk.astype(np.int64), "term_size": KK.astype(np.int64), "list_size": np.full(len(rows), n),
+            "background_size": np.full(len(rows), N), "p_value": p, "fdr": fdr,
+            "odds_ratio": odds_ratio(kk, N, KK, n), "z": z, "combined_score": combined_score(p, z), "genes": overlap}

@@ -14,7 +14,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _launch(args: argparse.Namespace) -> None:
-    from .app import launch
+    from .layout import launch
 
     launch(host=args.host, port=args.port, backend=args.backend, share=args.share)
 

@@ -1,0 +1,193 @@
+"""The Gradio app: a chat with the GSFM assistant, a gene page and a gene set (enrichment) page.
+
+`gsfm app` (options in options.py) or `python -m assistant.app` starts it on http://127.0.0.1:7860.
+The GSFM model and indexes are loaded once per process and shared read-only by every session; each
+browser session gets its own `Assistant` (its conversation memory) in a `gr.State`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from types import SimpleNamespace
+
+import gradio as gr
+
+from assistant import tools
+from assistant.tools.inputs import MAX_UPLOAD_BYTES, UPLOAD_TYPES
+from gsfm_model.errors import GSFMError, InputError
+
+from . import handlers as h
+from .render import backend_banner
+from .suggest import gene_search_table, gene_suggestions, library_choices, suggest_genes
+
+TITLE = "GSFM assistant"
+AUTH_ENV = ("GSFM_APP_USER", "GSFM_APP_PASSWORD")
+
+EXAMPLES = [
+    ("Uncharacterised gene", "What might C1orf112 do? How strong is the evidence?"),
+    ("Explain an enrichment", "Explain the enrichment of this gene list: IFNG STAT1 IRF1 CXCL10 GBP1 GBP2 "
+                              "TAP1 PSMB9 HLA-DRA CIITA IDO1 SOCS1"),
+    ("Notebook-style", "Which genes are most similar to ATG7? Then complete the set ATG5, ATG7, ATG12, BECN1."),
+    ("Brainstorm hypotheses", "Brainstorm testable hypotheses about TMEM161B, each with its evidence and an "
+                              "experiment that would test it."),
+]
+
+CSS = """
+#backend-banner p { margin: 0; font-size: 0.92em; }
+.gsfm-bars { font-size: 0.88em; }
+.gsfm-bars h4 { margin: 0.3em 0; }
+.gsfm-bar-row { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr) 4.5em; gap: 0.5em;
+  align-items: center; margin: 2px 0; }
+.gsfm-bar-label { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.gsfm-bar { height: 0.9em; border-radius: 3px; }
+.gsfm-bar-value { text-align: right; font-variant-numeric: tabular-nums; }
+"""
+
+
+
+def _chat_tab() -> SimpleNamespace:
+    chatbot = gr.Chatbot(
+        show_label=False, height="68vh", min_height=460, elem_id="chatbot", buttons=["copy_all"],
+        feedback_options=None, group_consecutive_messages=False,
+        examples=[{"text": q, "display_text": f"{t}: {q}"} for t, q in EXAMPLES],
+        placeholder="Ask about a gene, paste a gene list, or pick an example.",
+    )
+    with gr.Row():
+        question = gr.Textbox(show_label=False, placeholder="Ask the assistant…", scale=8,
+                              elem_id="chat-input", max_lines=8)
+        send = gr.Button("Send", variant="primary", scale=1, min_width=80, elem_id="chat-send")
+        new = gr.Button("New chat", scale=1, min_width=80, variant="secondary")
+    return SimpleNamespace(chatbot=chatbot, question=question, send=send, new=new)
+
+
+def _gene_tab() -> SimpleNamespace:
+    with gr.Row(equal_height=True):
+        gene = gr.Dropdown(choices=gene_suggestions("C1orf112"), value=None, allow_custom_value=True,
+                           label="Gene (type a symbol, alias or name)", scale=4, elem_id="gene-input")
+        libraries = gr.Dropdown(choices=library_choices(), multiselect=True, scale=3, label="Libraries (empty: all)")
+        novel = gr.Checkbox(label="Novel only", scale=1, min_width=120)
+        lookup = gr.Button("Look up", variant="primary", scale=1, elem_id="gene-lookup")
+    with gr.Row():
+        with gr.Column(scale=2):
+            info = gr.Markdown(elem_id="gene-info")
+            explain = gr.Button("Explain this gene in the chat")
+        gene_map = gr.ScatterPlot(x="x", y="y", color="group", tooltip=["gene", "similarity"], height=320,
+                                  x_title="PC 1", y_title="PC 2", label="Neighbourhood (PCA of embeddings)",
+                                  color_map={"query": "#c0392b", "neighbour": "#4f7cac"}, scale=3)
+    predictions = gr.Dataframe(label="Predicted functions (click a header to sort)", max_height=420,
+                               interactive=False, wrap=True, elem_id="predictions")
+    similar = gr.Dataframe(label="Similar genes", max_height=320, interactive=False)
+    return SimpleNamespace(gene=gene, libraries=libraries, novel=novel, lookup=lookup, info=info, explain=explain,
+                           gene_map=gene_map, predictions=predictions, similar=similar)
+
+
+def _gene_set_tab() -> SimpleNamespace:
+    with gr.Row():
+        pasted = gr.Textbox(lines=9, label="Paste gene symbols", placeholder="One per line, or separated "
+                            "by spaces or commas", scale=3, elem_id="geneset-text")
+        with gr.Column(scale=2):
+            upload = gr.File(label=f"…or upload a list (txt, csv, tsv, gmt; ≤ {MAX_UPLOAD_BYTES // 2**20} MB)",
+                             file_types=UPLOAD_TYPES, type="filepath", height=120, elem_id="geneset-file")
+            libraries = gr.Dropdown(choices=library_choices(), multiselect=True, label="Libraries (empty: all)")
+            run = gr.Button("Run enrichment", variant="primary", elem_id="geneset-run")
+    summary = gr.Markdown(elem_id="geneset-summary")
+    bars = gr.HTML()
+    enrichment = gr.Dataframe(label=f"Enrichment (top {h.SHOWN_ROWS}; the TSV has all)", max_height=380,
+                              interactive=False)
+    gsfm_enrichment = gr.Dataframe(label=f"GSFM-augmented enrichment (top {h.SHOWN_ROWS}; fdr_plain: "
+                                   "the list alone)", max_height=380, interactive=False)
+    completed = gr.Dataframe(label="Augmented gene set (input = in your list)", max_height=320, interactive=False)
+    with gr.Row():
+        downloads = gr.File(label="Download (TSV)", file_count="multiple", interactive=False, scale=3)
+        explain = gr.Button("Explain these results in the chat", scale=1, variant="primary")
+    return SimpleNamespace(pasted=pasted, upload=upload, libraries=libraries, run=run, explain=explain,
+                           outputs=[summary, bars, enrichment, gsfm_enrichment, completed, downloads])
+
+
+def _wire(chat: SimpleNamespace, gene: SimpleNamespace, sets: SimpleNamespace, tabs: gr.Tabs,
+          factory: h.AssistantFactory) -> None:
+    """Connect the components to the handlers; the API names are `/chat`, `/gene_lookup` and `/enrich_genes`."""
+    session = gr.State(None)  # this browser session's Assistant
+    context = gr.State(None)  # what is attached to the next question: {"label", "text", "results"}
+    gene_symbol, results = gr.State(None), gr.State(None)
+    local_llm = factory.info.get("backend") == "local" and factory.info.get("mode") == "llm"
+
+    def run_chat(message, history, session, context):
+        yield from h.chat_turn(message, history, session, context, factory)
+
+    chat_io = dict(fn=run_chat, inputs=[chat.question, chat.chatbot, session, context],
+                   outputs=[chat.chatbot, chat.question, session, context], concurrency_limit=1 if local_llm else 4,
+                   concurrency_id="chat")
+    chat.question.submit(api_name="chat", **chat_io)
+    chat.send.click(api_name=False, **chat_io)
+    chat.chatbot.example_select(h.example_text, inputs=None, outputs=chat.question, api_name=False,
+                                queue=False).then(api_name=False, **chat_io)
+    for clear in (chat.new.click, chat.chatbot.clear):
+        clear(h.clear_chat, inputs=session, outputs=[chat.chatbot, session, context], api_name=False)
+
+    gene_io = dict(fn=h.lookup_gene, inputs=[gene.gene, gene.libraries, gene.novel],
+                   outputs=[gene.info, gene.predictions, gene.similar, gene.gene_map, gene_symbol])
+    gene.gene.key_up(suggest_genes, inputs=None, outputs=gene.gene, queue=False, show_progress="hidden",
+                     api_name=False, trigger_mode="multiple")
+    gene.lookup.click(api_name="gene_lookup", **gene_io)
+    gene.gene.select(api_name=False, **gene_io)
+    gene.explain.click(h.explain_gene, inputs=gene_symbol, outputs=[chat.question, context, tabs],
+                       api_name=False).then(api_name=False, **chat_io)
+
+    sets.run.click(h.analyse_gene_set, inputs=[sets.pasted, sets.upload, sets.libraries], api_name="enrich_genes",
+                   outputs=[*sets.outputs, results])
+    sets.explain.click(h.explain_results, inputs=results, outputs=[chat.question, context, tabs],
+                       api_name=False).then(api_name=False, **chat_io)
+
+
+def build_app(backend: str | None = None) -> gr.Blocks:
+    """The Blocks app; the assistant backend is resolved once here (see `handlers.AssistantFactory`)."""
+    factory = h.AssistantFactory(backend)
+    with gr.Blocks(title=TITLE) as demo:
+        gr.Markdown(f"## {TITLE}: Gene Set Foundation Model")
+        gr.Markdown(backend_banner(factory.info), elem_id="backend-banner")
+        with gr.Tabs() as tabs:
+            with gr.Tab("Chat", id="chat"):
+                chat = _chat_tab()
+            with gr.Tab("Gene", id="gene"):
+                gene = _gene_tab()
+            with gr.Tab("Gene set", id="geneset"):
+                sets = _gene_set_tab()
+        _wire(chat, gene, sets, tabs, factory)
+    demo.queue(default_concurrency_limit=4, max_size=64)
+    return demo
+
+
+def _auth() -> tuple[str, str] | None:
+    user, password = (os.environ.get(v) for v in AUTH_ENV)
+    if bool(user) != bool(password):
+        raise InputError(f"Set both {AUTH_ENV[0]} and {AUTH_ENV[1]} for basic auth, or neither.")
+    return (user, password) if user else None
+
+
+def warm_up() -> None:
+    """Load the gene table, model, index, library matrices and text-search model now, so that the first user does
+    not wait."""
+    from index.text import load_encoder
+
+    try:
+        gene_search_table()
+        tools.warm_up()
+        load_encoder()
+    except GSFMError as exc:  # the app still starts; each page then shows this error when used
+        print(f"warning: {exc}", file=sys.stderr, flush=True)
+
+
+def launch(host: str = "127.0.0.1", port: int = 7860, backend: str | None = None, share: bool = False) -> None:
+    """Build the app and serve it (blocks until interrupted)."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    auth = _auth()
+    demo = build_app(backend)
+    threading.Thread(target=warm_up, name="gsfm-warm-up", daemon=True).start()
+    print(f"GSFM app on http://{host}:{port}" + (" (basic auth on)" if auth else ""), flush=True)
+    demo.launch(server_name=host, server_port=port, share=share, auth=auth, max_file_size=MAX_UPLOAD_BYTES,
+                theme=gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]),
+                css=CSS, footer_links=["api"], show_error=True)
+

@@ -1,0 +1,122 @@
+"""The templated text of the assistant, and the whole of its no-LLM mode: the pasted list as the model sees it,
+one paragraph per tool result (`prompts/rules_*.txt`), notes on the input, and the evidence line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.tools.inputs import ContextData
+from assistant.tools.registry import ToolCall
+from assistant.tools.views import LINES, MAX_ROWS, ROWS, VIEWS, format_cell, markdown_table, notes, row_line, top_result
+
+from .guards import Screen, unknown_gene_text
+from .prompts import load_prompt
+from .routing import Plan
+
+MAX_LISTED = 8  # items named per list in templated prose
+CONTEXT_GENES_SHOWN = 25  # pasted genes the model reads (the tools get them all; see prompts/context.txt)
+
+
+def context_note(data: ContextData) -> str:
+    """The pasted list as the model sees it: delimited official symbols, never the raw text."""
+    if not data.genes and not data.unknown:
+        return ""
+    more = ", ..." if len(data.genes) > CONTEXT_GENES_SHOWN else ""
+    genes = ", ".join(data.genes[:CONTEXT_GENES_SHOWN]) + more
+    return load_prompt("context").format(
+        n_genes=len(data.genes),
+        genes=genes or "(none)",
+        n_unknown=len(data.unknown),
+        dropped=data.dropped_lines,
+    )
+
+
+def render_call(call: ToolCall) -> str:
+    """Templated prose for one tool result (its `prompts/rules_<tool>.txt` template)."""
+    if call.error:
+        return load_prompt("rules_error").format(tool=call.name, error=call.error)
+    view = VIEWS[call.name](call.result)
+    subject = call.args.get("gene") or call.args.get("query") or format_cell(call.args.get("genes", []))
+    if view.empty:
+        note = notes(call.result)
+        return load_prompt("rules_empty").format(tool=call.name, subject=subject) + (
+            f" ({'; '.join(note)})" if note else "")
+    if call.name == "gene_info":
+        r = view.iloc[0]
+        facts = [f"{k.replace('_', ' ')}: {format_cell(v)}" for k, v in r.items()
+                 if k != "symbol" and format_cell(v) not in ("", "0")]
+        return load_prompt("rules_gene_info").format(gene=r["symbol"], facts="; ".join(facts))
+    top = view.head(MAX_LISTED)
+    line = row_line(call.name)
+    if call.name in LINES:
+        rows = "\n".join(f"- {line(r)}" for _, r in top.iterrows())
+    else:
+        rows = ", ".join(line(r) for _, r in top.iterrows())
+    return load_prompt(f"rules_{call.name}").format(subject=subject, n=len(top), rows=rows)
+
+
+def rules_answer(plan: Plan, calls: list[ToolCall], screen: Screen, context: ContextData) -> str:
+    """The complete no-LLM answer: label, notes on the input, then one paragraph per tool result."""
+    parts = [load_prompt("rules_header")]
+    parts += input_notes(screen, context)
+    if plan.intent == "help" or not calls:
+        parts.append(load_prompt("rules_help"))
+    parts += [render_call(call) for call in calls]
+    return "\n\n".join(p for p in parts if p)
+
+
+def input_notes(screen: Screen, context: ContextData) -> list[str]:
+    """Deterministic notes about the user's input: renamed symbols, unknown genes, ignored text."""
+    out = []
+    if screen.renamed:
+        out.append("Symbols read as: " + ", ".join(f"{k} = {v}" for k, v in screen.renamed.items()) + ".")
+    if screen.unknown:
+        out.append(unknown_gene_text(screen.unknown))
+    if context.unknown:
+        shown = ", ".join(context.unknown[:MAX_LISTED]) + (" ..." if len(context.unknown) > MAX_LISTED else "")
+        out.append(f"{len(context.unknown)} entries of the pasted list are not human gene symbols: {shown}.")
+    if context.dropped_lines:
+        out.append(
+            f"{context.dropped_lines} line(s) of the pasted text were not gene symbols (prose or instructions) "
+            "and were ignored."
+        )
+    return out
+
+
+def sources_line(calls: list[ToolCall], top: bool = True) -> str:
+    """The evidence line: which tools (and libraries) the answer rests on, with each one's top result (unless
+    `top` is false: the results are shown whole)."""
+    used = []
+    for call in calls:
+        if call.error:
+            continue
+        view = VIEWS[call.name](call.result) if call.name in VIEWS else None
+        libraries = _libraries(call.result if view is None else view)
+        label = f"{call.name} ({', '.join(libraries)})" if libraries else call.name
+        best = "" if view is None or not top else top_result(call.name, view)
+        label += f", top result: {best}" if best else ""
+        if label not in used:
+            used.append(label)
+    if not used:
+        return ""
+    return load_prompt("sources").format(sources=used[0] if len(used) == 1 else "".join(f"\n- {u}" for u in used))
+
+
+def _libraries(result: Any) -> list[str]:
+    frame = result if hasattr(result, "columns") else None
+    if frame is None or "library" not in frame.columns:
+        return []
+    return [str(x) for x in frame["library"].head(8).unique()]
+
+
+def result_tables(calls: list[ToolCall]) -> list[str]:
+    """Each successful call's result as a markdown table of the rows the model was shown."""
+    tables = []
+    for call in calls:
+        if call.error or call.name not in VIEWS:
+            continue
+        view = VIEWS[call.name](call.result)
+        if hasattr(view, "columns") and not view.empty:
+            rows = ROWS.get(call.name, MAX_ROWS)
+            tables.append(f"{call.name}:\n\n{markdown_table(view, rows)}")
+    return tables

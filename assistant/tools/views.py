@@ -1,0 +1,286 @@
+"""How each tool result is shown, to a person and to a language model: the one strength rule, the one cell
+formatter, the per-tool views (which rows, which columns), the text a model reads, markdown tables, and one line
+of prose per row.
+
+The language model reads every row it is shown (~33 tokens/s on 2 cores, scripts/bench_llm.py), so its views
+are short; people get the same views as tables (`markdown_table`) and the full results as DataFrames.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+MAX_ROWS = 6  # table rows shown to the language model per result (default)
+ROWS = {"enrich_genes": 4, "gene_hypotheses": 3, "complete_gene_set": 8, "gene_functions": 7}  # per-tool
+NOVEL_SHOWN, KNOWN_SHOWN = 5, 2  # gene_functions view: novel rows, then known rows
+PER_LIBRARY = 2  # gene_functions and enrich_genes views: rows per library
+MAX_LIST = 4  # list items (e.g. overlapping genes) shown per cell to the model
+NEIGHBOUR_TERMS = 1  # similar_genes view: known functions shown per neighbour
+# View columns the evidence line and tables show but the model does not read (its strength word includes them).
+NOT_FOR_MODEL = {"gene_functions": ("term_auroc",)}
+DESCRIPTION_CHARS = 90  # search_gene_sets view: description cut to about this length
+STEP_ROWS = 8  # rows of a tool's markdown table shown by default
+MAX_CELL = 60  # characters of one markdown table cell
+MARKDOWN_ITEMS = 8  # list items per markdown cell
+_TERM_ID_RE = re.compile(r"\b([A-Z]{2,}:\d{5,})\b")  # GO:0043518, MP:0000182, HP:0001250
+
+# -- cells and tables -----------------------------------------------------------------------------------------
+
+
+def format_cell(value: Any, style: str = "text", max_items: int | None = MAX_LIST) -> str:
+    """One table value as short text: the one cell formatter.
+
+    style "text" (what a language model or a terminal reads): yes/no, floats to 3 significant digits, lists
+    cut to `max_items` ("and N more"; None keeps all). style "markdown" (tables for people): ✓ for true,
+    small and large floats in e-notation, lists cut to MARKDOWN_ITEMS, pipes escaped, cut to MAX_CELL characters.
+    """
+    markdown = style == "markdown"
+    if isinstance(value, bool | np.bool_):
+        return ("✓" if value else "") if markdown else ("yes" if value else "no")
+    if isinstance(value, float | np.floating):
+        if math.isnan(value):
+            return ""
+        if not markdown:
+            return f"{value:.3g}"
+        if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e5):
+            return f"{value:.2e}"
+        return f"{value:.3g}" if abs(value) < 1 else f"{value:.2f}"
+    if isinstance(value, list | tuple | set | np.ndarray):
+        items = [str(v) for v in value]
+        cap = MARKDOWN_ITEMS if markdown else max_items
+        if cap is None or len(items) <= cap:
+            value = ", ".join(items)
+        else:
+            value = ", ".join(items[:cap]) + (f" … (+{len(items) - cap})" if markdown else
+                                              f" and {len(items) - cap} more")
+        if not markdown:
+            return value
+    if not markdown:
+        return str(value)
+    text = str(value).replace("|", "\\|").replace("\n", " ")
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+
+
+def table_text(df: pd.DataFrame, rows: int = MAX_ROWS) -> str:
+    """Header line plus the first `rows` rows, pipe-separated, with a count of what was left out (for a model)."""
+    if df.empty:
+        return "(no rows)"
+    head = df.head(rows)
+    lines = [" | ".join(map(str, head.columns))]
+    lines += [" | ".join(format_cell(v) for v in row) for row in head.itertuples(index=False)]
+    if len(df) > rows:
+        lines.append(f"({len(df) - rows} more rows not shown)")
+    return "\n".join(lines)
+
+
+def markdown_table(df: pd.DataFrame, rows: int = STEP_ROWS) -> str:
+    """A GitHub-style markdown table of the first `rows` rows, with a line saying how many were left out."""
+    if df.empty:
+        return "_(no rows)_"
+    head = df.head(rows)
+    cell = lambda v: format_cell(v, "markdown")  # noqa: E731
+    lines = ["| " + " | ".join(cell(c) for c in head.columns) + " |", "|" + "---|" * len(head.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in head.itertuples(index=False)]
+    if len(df) > rows:
+        lines.append(f"\n_… {len(df) - rows} more rows_")
+    return "\n".join(lines)
+
+
+def display_frame(df: pd.DataFrame | None, digits: int = 3) -> pd.DataFrame:
+    """A copy for an interactive table: floats to `digits` significant digits (still numbers, so columns sort),
+    list cells joined, metadata dropped."""
+    if df is None:
+        return pd.DataFrame()
+    out = df.copy()
+    out.attrs = {}
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col].map(lambda v: float(f"{v:.{digits}g}"))
+        elif out[col].map(lambda v: isinstance(v, list | tuple | np.ndarray)).any():
+            out[col] = out[col].map(lambda v: format_cell(v, max_items=None)
+                                    if isinstance(v, list | tuple | np.ndarray) else v)
+    return out
+
+
+# -- the strength rule ----------------------------------------------------------------------------------------
+
+
+def strength(z: float | None = None, term_auroc: float = math.nan, support: int | None = None,
+             fdr: float | None = None, overlap: int = 0) -> str:
+    """The one strength rule, a word for a result row.
+
+    A predicted gene-term pair (z within the term, the term's completion AUROC when known, and when known the
+    number of the gene's 50 nearest genes in the term): strong = z >= 3, AUROC >= 0.8 and, if counted, 2+ such
+    neighbours; moderate = z >= 2 and, if neighbours were counted, AUROC >= 0.7 or 1+ neighbour.
+    An enrichment row (fdr, overlap): strong = FDR <= 1e-4 with 3+ genes; moderate = FDR <= 0.01.
+    Anything else is weak.
+    """
+    if fdr is not None:
+        return "strong" if fdr <= 1e-4 and overlap >= 3 else "moderate" if fdr <= 0.01 else "weak"
+    auroc_ok = lambda bar: term_auroc != term_auroc or term_auroc >= bar  # noqa: E731  (NaN: unknown)
+    if z >= 3 and auroc_ok(0.8) and (support is None or support >= 2):
+        return "strong"
+    if z >= 2 and (support is None or (term_auroc == term_auroc and term_auroc >= 0.7) or support >= 1):
+        return "moderate"
+    return "weak"
+
+
+# -- per-tool views -------------------------------------------------------------------------------------------
+
+
+def _pick(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    return df[[c for c in columns if c in df.columns]]
+
+
+def _spread(df: pd.DataFrame, per_library: int) -> pd.DataFrame:
+    """The rows in order, at most `per_library` from each library (so one library cannot fill a short view)."""
+    return df[df.groupby("library", sort=False).cumcount() < per_library] if "library" in df.columns else df
+
+
+def term_key(term: str) -> str:
+    """What makes two terms the same: their ontology ID (GO:0034341 in two GO releases), else the lower-case name."""
+    found = _TERM_ID_RE.search(term)
+    return found.group(1) if found else " ".join(term.lower().split())
+
+
+def _dedupe_terms(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows in order, without later rows for a term already listed (from another library or release)."""
+    return df[~df["term"].map(term_key).duplicated()] if "term" in df.columns else df
+
+
+def enrichment_view(df: pd.DataFrame) -> pd.DataFrame:
+    """Enrichment rows best first by the plain test: input genes in the term, FDR, and what GSFM adds."""
+    out = df.sort_values("p_value_plain") if "p_value_plain" in df.columns else df.sort_values("p_value")
+    out = _spread(_dedupe_terms(out), PER_LIBRARY).copy()
+    if "added_genes" in out.columns:
+        added = out["added_genes"].map(set)
+        out["input_genes"] = [[g for g in gs if g not in a] for gs, a in zip(out["genes"], added, strict=True)]
+        out = out.rename(columns={"fdr": "fdr_with_gsfm", "fdr_plain": "fdr"})
+        return _pick(out, ["term", "library", "input_genes", "fdr", "fdr_with_gsfm", "added_genes"])
+    return _pick(out.rename(columns={"genes": "input_genes"}),
+                 ["term", "library", "overlap", "term_size", "fdr", "odds_ratio", "input_genes"])
+
+
+def functions_view(df: pd.DataFrame) -> pd.DataFrame:
+    """Novel predictions first (at most PER_LIBRARY per library, so one library cannot fill the view), then a
+    few terms the gene is already annotated to, each group best z first; a term listed twice (two GO
+    releases) is shown once."""
+    if "known" not in df.columns or df.empty:
+        return df
+    df = _dedupe_terms(df)
+    out = pd.concat([_spread(df[~df["known"]], PER_LIBRARY).head(NOVEL_SHOWN),
+                     _spread(df[df["known"]], PER_LIBRARY).head(KNOWN_SHOWN)])
+    out = out.assign(status=out["known"].map(lambda k: "known" if k else "novel"),
+                     strength=[strength(z, a) for z, a in zip(out.z, out.term_auroc)])
+    return _pick(out, ["term", "library", "z", "term_auroc", "strength", "status"])
+
+
+def _neighbours_view(df: pd.DataFrame) -> pd.DataFrame:
+    out = _pick(df, ["gene", "name", "similarity", "known_functions"])
+    if "known_functions" in out.columns:
+        out = out.assign(known_functions=[list(v)[:NEIGHBOUR_TERMS] for v in out["known_functions"]])
+    return out
+
+
+def _short(text: str, chars: int = DESCRIPTION_CHARS) -> str:
+    """`text` cut at a word boundary near `chars` characters, with '...' when cut."""
+    return text if len(text) <= chars else text[:chars].rsplit(" ", 1)[0].rstrip(",;:") + "..."
+
+
+def _search_view(df: pd.DataFrame) -> pd.DataFrame:
+    out = _pick(df, ["term", "library", "similarity", "description"])
+    if "description" in out.columns:
+        out = out.assign(description=out["description"].fillna("").map(_short))
+    return out
+
+
+VIEWS: dict[str, Callable[[Any], pd.DataFrame]] = {
+    "gene_functions": functions_view,
+    "similar_genes": _neighbours_view,
+    "gene_info": lambda df: _pick(df, ["symbol", "name", "gene_type", "location", "aliases", "in_model",
+                                       "n_known_terms", "top_terms"]),
+    "enrich_genes": enrichment_view,
+    "complete_gene_set": lambda df: _pick(df[~df["input"]] if "input" in df else df, ["gene", "name", "z"]),
+    "search_gene_sets": _search_view,
+    "gene_hypotheses": lambda h: _pick(h.hypotheses, ["claim", "strength", "evidence", "experiment"]),
+}
+
+
+def notes(result: Any) -> list[str]:
+    """What a reader must know beside the table: unused input symbols and the tool's own note."""
+    meta = result.attrs if isinstance(result, pd.DataFrame) else vars(result) if hasattr(result, "__dict__") else {}
+    out = []
+    if meta.get("unmapped"):
+        out.append(f"not used (unknown or not in the model): {format_cell(list(meta['unmapped']))}")
+    if meta.get("note"):
+        out.append(f"note: {meta['note']}")
+    return out
+
+
+def summarize(name: str, args: dict[str, Any], result: Any, rows: int | None = None) -> str:
+    """The compact text a language model sees for one tool result (`rows`: default per tool)."""
+    rows = rows or ROWS.get(name, MAX_ROWS)
+    arg_text = ", ".join(f"{k}={format_cell(v)}" for k, v in args.items())
+    view = VIEWS[name](result) if name in VIEWS else result
+    if isinstance(view, pd.DataFrame):
+        body = table_text(view.drop(columns=list(NOT_FOR_MODEL.get(name, ())), errors="ignore"), rows)
+    else:
+        body = format_cell(view)
+    return "\n".join([f"{name}({arg_text})", *notes(result), body])
+
+
+# -- one line of prose per row --------------------------------------------------------------------------------
+
+
+def _function_line(r: pd.Series) -> str:
+    status = f"{r['strength']} novel prediction" if r.get("status") == "novel" else "already annotated"
+    auroc = f", term AUROC {format_cell(r['term_auroc'])}" if r["term_auroc"] == r["term_auroc"] else ""
+    return f"{r['term']} ({r['library']}; z {format_cell(r['z'])}{auroc}; {status})"
+
+
+def _neighbour_line(r: pd.Series) -> str:
+    known = list(r.get("known_functions", []) or [])[:2]
+    return f"{r['gene']} ({format_cell(r['similarity'])}" + (f"; known for {'; '.join(known)})" if known else ")")
+
+
+def _enrichment_line(r: pd.Series) -> str:
+    genes = list(r.get("input_genes", []) or [])
+    text = f"{r['term']} ({r['library']}; {len(genes)} input genes: {format_cell(genes)}; FDR {format_cell(r['fdr'])}"
+    added = list(r.get("added_genes", []) or [])
+    if added:
+        text += f"; GSFM adds {format_cell(added)}, FDR with them {format_cell(r['fdr_with_gsfm'])}"
+    return text + ")"
+
+
+def _search_line(r: pd.Series) -> str:
+    return f"{r['term']} ({r['library']}; similarity {format_cell(r['similarity'])})"
+
+
+def _hypothesis_line(r: pd.Series) -> str:
+    return f"{r['claim']}. Evidence ({r['strength']}): {r['evidence']}. Test: {r['experiment']}."
+
+
+LINES: dict[str, Callable[[pd.Series], str]] = {
+    "gene_functions": _function_line,
+    "enrich_genes": _enrichment_line,
+    "search_gene_sets": _search_line,
+    "gene_hypotheses": _hypothesis_line,
+}  # tools whose rows are listed one per line in prose (the others run on in one sentence)
+
+
+def row_line(name: str) -> Callable[[pd.Series], str]:
+    """The function that writes one row of tool `name`'s view as a line of prose."""
+    if name in LINES:
+        return LINES[name]
+    return _neighbour_line if name == "similar_genes" else lambda r: f"{r['gene']} (z {format_cell(r['z'])})"
+
+
+def top_result(name: str, view: pd.DataFrame) -> str:
+    """The first row of tool `name`'s view with its evidence (scores, strength, novel or known), as one line;
+    "" for an empty view and for gene_info."""
+    return "" if name == "gene_info" or view.empty else row_line(name)(view.iloc[0])

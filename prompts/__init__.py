@@ -1,0 +1,2 @@
+"""The prompt templates (`*.txt`), installed as the package `gsfm_prompts`; read with
+`assistant.chat.prompts.load_prompt`."""
