@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -13,6 +14,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 SOURCES = ["pyproject.toml", "README.md", "requirements.txt", "gsfm_model", "index", "assistant", "prompts"]
+
+
+def test_every_package_is_listed():
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for top in ("gsfm_model", "index", "assistant")
+             for p in (ROOT / top).rglob("__init__.py")}
+    assert found | {"gsfm_prompts"} == listed
 
 
 @pytest.fixture(scope="module")

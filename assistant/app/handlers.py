@@ -151,8 +151,8 @@ def explain_gene(symbol: str | None) -> tuple[str, None, gr.Tabs]:
 
 
 
-ENRICH_SHOWN = ["term", "library", "overlap", "term_size", "fdr", "odds_ratio", "genes"]
-GSFM_SHOWN = ["term", "library", "overlap", "fdr", "fdr_plain", "added_genes"]
+ENRICH_SHOWN = ["label", "kind", "library", "overlap", "term_size", "fdr", "odds_ratio", "genes"]
+GSFM_SHOWN = ["label", "kind", "library", "overlap", "fdr", "fdr_plain", "added_genes"]
 
 
 def analyse_gene_set(text: str | None, file: str | None, libraries: list[str] | None):

@@ -141,7 +141,7 @@ def bar_chart_html(tables: dict[str, pd.DataFrame], top: int = 10) -> str:
         values = -np.log10(head.fdr.astype(float).clip(lower=1e-300))
         peak = float(values.max()) or 1.0
         rows = []
-        for term, lib, value in zip(head.term, head.library, values, strict=True):
+        for term, lib, value in zip(head.get("label", head.term), head.library, values, strict=True):
             tip = html.escape(f"{term} ({lib})")
             width = max(2.0, 100.0 * float(value) / peak)
             rows.append(f'<div class="gsfm-bar-row" title="{tip}"><span class="gsfm-bar-label">{html.escape(str(term))}'

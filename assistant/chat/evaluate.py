@@ -32,6 +32,8 @@ from .guards import screen_question
 DEFAULT_QUESTIONS = Path(__file__).with_name("eval_questions.jsonl")
 REFUSAL = "i don't know that gene"
 SECTION = "## Assistant"
+# What a label adds around a term's name: "mouse phenotype: ...", "GWAS trait: ...", a trailing "(KEGG pathway)".
+_LABEL_TAIL_RE = re.compile(r"^(?:human phenotype|mouse phenotype|GWAS trait): |\s*\([^()]*\)\s*$")
 
 
 def load_questions(path: Path) -> list[dict[str, Any]]:
@@ -62,12 +64,12 @@ def top_labels(call: ToolCall, n: int = 5) -> list[str]:
     if _table(call) is None:
         return []
     view = VIEWS[call.name](call.result)
-    column = "gene" if "gene" in view.columns else "term" if "term" in view.columns else None
+    column = next((c for c in ("gene", "label", "term") if c in view.columns), None)
     if call.name == "gene_hypotheses":
         view, column = call.result.hypotheses, "term"
     if column is None:
         return []
-    return [TERM_ID_RE.sub("", str(v)) for v in view[column].head(n)]
+    return [_LABEL_TAIL_RE.sub("", TERM_ID_RE.sub("", str(v))) for v in view[column].head(n)]
 
 
 # -- running -----------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from assistant.tools.views import format_cell
+from assistant.tools.views import display_frame
 from gsfm_model.cli import print_frame
 from gsfm_model.data.genes import split_gene_text
 
@@ -23,24 +23,18 @@ def _genes(args: argparse.Namespace) -> list[str]:
 
 
 def _print(result: object, as_json: bool) -> None:
-
+    """Each DataFrame of a result as a table (the person's view: labels, rounded numbers) or as JSON records."""
     frames = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)} \
         if dataclasses.is_dataclass(result) else {"": result}
     for name, value in frames.items():
         if isinstance(value, pd.DataFrame):
             if name and not as_json:
                 print(f"\n== {name} ==")
-            out = value if as_json else value.assign(**{c: value[c].map(_join) for c in value.columns
-                                                         if value[c].map(lambda v: isinstance(v, list)).any()})
-            print_frame(out, as_json)
+            print_frame(value if as_json else display_frame(value), as_json)
     first = next((v for v in frames.values() if isinstance(v, pd.DataFrame)), None)
     note = getattr(result, "note", None) or (first.attrs.get("note") if first is not None else "")
     if note:
         print(f"note: {note}", file=sys.stderr)
-
-
-def _join(value: object) -> object:
-    return format_cell(value, max_items=None) if isinstance(value, list) else value
 
 
 def _runner(call: Callable[[argparse.Namespace], object]) -> Callable[[argparse.Namespace], None]:
@@ -67,9 +61,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--libraries", nargs="+", help="only these libraries")
     p.add_argument("--top", type=int, default=25)
     p.add_argument("--novel-only", action="store_true", help="only terms the gene is not annotated to")
-    p = add("similar-genes", "nearest genes in the model's embedding", lambda a: tools.similar_genes(a.gene, a.k),
-            "one")
+    p = add("similar-genes", "nearest genes in the model's embedding (protein-coding unless --all-types)",
+            lambda a: tools.similar_genes(a.gene, a.k, protein_coding_only=not a.all_types), "one")
     p.add_argument("-k", type=int, default=20)
+    p.add_argument("--all-types", action="store_true", help="also pseudogenes, ncRNAs and other non-coding genes")
     p = add("complete-gene-set", "the gene set augmented by the model",
             lambda a: tools.complete_gene_set(_genes(a), a.top), "list")
     p.add_argument("--top", type=int, default=50)

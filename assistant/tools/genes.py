@@ -12,17 +12,22 @@ from gsfm_model.errors import InputError
 from index.store import GeneIndex
 
 from .inputs import Mapped, attach, one_gene
-from .state import Context, context, gene_names, in_model, libraries_or_default
+from .state import Context, context, gene_names, in_model, libraries_or_default, protein_coding
+from .terms import labels, with_kind_and_label
 
 Z_LISTED = 1.645  # a gene-term pair is listed if z > Z_LISTED (or, for a pure DAE, logit > 0: the reference rule)
 # Libraries whose smallest known terms describe a gene best, in order of preference.
+# Neighbours are ranked by similarity x n / (n + SUPPORT_PRIOR), n = the neighbour's known terms in the indexed
+# libraries, so that genes seen in only a few gene sets do not crowd out well-supported ones (0: by similarity).
+SUPPORT_PRIOR = 0.0
 FUNCTION_LIBRARIES = ("GO_BP", "GO_Biological_Process_2023", "KEGG_2021_Human", "WikiPathway_2023_Human",
                       "GO_MF", "GO_CC")
 
 def gene_annotations(symbol: str, libraries: Iterable[str] | None = None) -> pd.DataFrame:
     """Known annotations of one gene: the terms that contain it, most specific (smallest) first.
 
-    Columns: library, term, term_size.
+    Columns: library, term, kind (what evidence the library is, e.g. 'co-expression'),
+    label (the term as a person reads it), term_size.
     """
     gene = one_gene(symbol)
     rows = []
@@ -34,7 +39,7 @@ def gene_annotations(symbol: str, libraries: Iterable[str] | None = None) -> pd.
         hits = lm.matrix[:, col].nonzero()[0]
         rows += [(name, lm.terms.term.iat[i], int(lm.sizes[i])) for i in hits]
     df = pd.DataFrame(rows, columns=["library", "term", "term_size"]).sort_values(["term_size", "library", "term"])
-    return attach(df)
+    return attach(with_kind_and_label(df, exclude=[gene]))
 
 
 def gene_info(symbol: str) -> pd.DataFrame:
@@ -42,7 +47,7 @@ def gene_info(symbol: str) -> pd.DataFrame:
 
     Columns: symbol, name, gene_type, location (chromosome and cytoband), aliases (list), entrez_id,
     in_model (whether the model scores it), n_known_terms (annotations across the default libraries),
-    libraries (list of 'LIBRARY (n terms)'), top_terms (up to 10 most specific known terms, 'term [library]').
+    libraries (list of 'LIBRARY (n terms)'), top_terms (up to 10 most specific known terms, 'label [library]').
     """
     gene = one_gene(symbol)
     table = load_gene_table()
@@ -56,7 +61,7 @@ def gene_info(symbol: str) -> pd.DataFrame:
         "in_model": in_model(gene),
         "n_known_terms": len(ann),
         "libraries": [f"{lib} ({n})" for lib, n in counts.items()],
-        "top_terms": [f"{t} [{lib}]" for lib, t in zip(ann.library, ann.term)][:10],
+        "top_terms": [f"{label} [{lib}]" for lib, label in zip(ann.library, ann.label)][:10],
     }
     return attach(pd.DataFrame([info]))
 
@@ -71,8 +76,9 @@ def predict_functions(gene: str, libraries: Iterable[str] | str | None = None, t
     (a pure-DAE model also lists logit > 0, the reference app's rule); ranked by z (novel_only keeps only terms
     the gene is not yet annotated to).
 
-    Columns: library, term, score (the model's score: sigmoid of the logit for a pure DAE, the item-item head's
-    cosine-scale score otherwise), z, known (the gene is already in the term),
+    Columns: library, term, kind (what evidence the library is, e.g. 'co-expression'),
+    label (the term as a person reads it), score (the model's score: sigmoid of the logit for a pure DAE, the
+    item-item head's cosine-scale score otherwise), z, known (the gene is already in the term),
     term_auroc (the term's completion AUROC, a per-term confidence), term_size.
     """
     ctx = context()
@@ -86,7 +92,7 @@ def predict_functions(gene: str, libraries: Iterable[str] | str | None = None, t
     rows = np.flatnonzero(keep)
     rows = rows[np.argsort(-z[rows], kind="stable")][:top]
     note = "" if len(rows) else f"No term passes the listing rule (z > {Z_LISTED}) for {gene}."
-    return attach(function_frame(ctx, rows, logits, z, known), Mapped([gene], [], note))
+    return attach(function_frame(ctx, gene, rows, logits, z, known), Mapped([gene], [], note))
 
 
 def score_column(ctx: Context, raw: np.ndarray) -> np.ndarray:
@@ -109,34 +115,39 @@ def gene_scores(ctx: Context, gene: str) -> tuple[np.ndarray, np.ndarray, np.nda
     return logits, (logits - terms["mean"].to_numpy()) / terms["std"].to_numpy(), known
 
 
-def function_frame(ctx: Context, rows: np.ndarray, logits: np.ndarray, z: np.ndarray,
-                    known: np.ndarray) -> pd.DataFrame:
-    """predict_functions' columns for the given term rows."""
+def function_frame(ctx: Context, gene: str, rows: np.ndarray, logits: np.ndarray, z: np.ndarray,
+                   known: np.ndarray) -> pd.DataFrame:
+    """predict_functions' columns for the given term rows of `gene`."""
     terms = ctx.index.terms
-    return pd.DataFrame({
+    return with_kind_and_label(pd.DataFrame({
         "library": terms.library.to_numpy()[rows], "term": terms.term.to_numpy()[rows],
         "score": score_column(ctx, logits[rows]), "z": z[rows], "known": known[rows],
         "term_auroc": terms.auroc.to_numpy()[rows].astype(np.float64), "term_size": terms["size"].to_numpy()[rows],
-    })
+    }), exclude=[gene])
 
 
-def similar_genes(gene: str, k: int = 20) -> pd.DataFrame:
-    """Nearest genes by the model's gene embeddings (cosine), with what each is known for.
+def similar_genes(gene: str, k: int = 20, protein_coding_only: bool = True) -> pd.DataFrame:
+    """Nearest genes by the model's gene embeddings (cosine), with what each is known for; protein-coding genes
+    only unless `protein_coding_only` is false (pseudogenes and ncRNAs then take part too).
 
     Columns: gene, name, similarity, n_known_terms (terms it is in, across indexed libraries: a measure of
-    how well studied it is), known_functions (its 3 most specific terms, preferring 10+ genes, from the first of GO_BP,
-    GO_Biological_Process_2023, KEGG, WikiPathways, GO_MF, GO_CC that annotates it).
+    how well studied it is), known_functions (labels of its 3 most specific terms, preferring 10+ genes, from
+    the first of GO_BP, GO_Biological_Process_2023, KEGG, WikiPathways, GO_MF, GO_CC that annotates it).
     """
     ctx = context()
     gene = one_gene(gene, ctx.vocab_pos)
     if not 1 <= k <= 1000:
         raise InputError("k must be between 1 and 1000.")
-    rows, sims = ctx.index.nearest_genes(gene, k + 10)
+    allowed = protein_coding() if protein_coding_only else ctx.vocab_pos
+    rows, sims = ctx.index.nearest_genes(gene, min(len(ctx.index.genes) - 1, 4 * k + 50))
     genes = [ctx.index.genes[r] for r in rows]
-    keep = [i for i, g in enumerate(genes) if g in ctx.vocab_pos][:k]
-    genes = [genes[i] for i in keep]
-    df = pd.DataFrame({"gene": genes, "name": gene_names(genes), "similarity": sims[keep].astype(np.float64),
-                       "n_known_terms": [len(ctx.index.known_terms(g)) for g in genes],
+    keep = np.array([i for i, g in enumerate(genes) if g in ctx.vocab_pos and g in allowed], dtype=np.int64)
+    support = np.array([len(ctx.index.known_terms(genes[i])) for i in keep], dtype=np.float64)
+    rank = sims[keep] * support / (support + SUPPORT_PRIOR) if SUPPORT_PRIOR else sims[keep]
+    chosen = np.argsort(-rank, kind="stable")[:k]
+    genes = [genes[keep[i]] for i in chosen]
+    df = pd.DataFrame({"gene": genes, "name": gene_names(genes), "similarity": sims[keep[chosen]].astype(np.float64),
+                       "n_known_terms": support[chosen].astype(np.int64),
                        "known_functions": [best_known(ctx.index, g) for g in genes]})
     return attach(df, Mapped([gene]))
 
@@ -148,11 +159,8 @@ def best_known(index: GeneIndex, gene: str, n: int = 3) -> list[str]:
     if not len(rows):
         return []
     terms = index.terms.iloc[rows].assign(tiny=lambda t: t["size"] < 10).sort_values(["tiny", "size"])
-    for lib in FUNCTION_LIBRARIES:
-        hits = terms[terms.library == lib]
-        if len(hits):
-            return hits.term.head(n).tolist()
-    return terms.term.head(n).tolist()
+    hits = next((terms[terms.library == lib] for lib in FUNCTION_LIBRARIES if (terms.library == lib).any()), terms)
+    return labels(hits.library.head(n).tolist(), hits.term.head(n).tolist(), exclude=[gene])
 
 
 def gene_embeddings(genes: Iterable[str]) -> np.ndarray:

@@ -91,7 +91,7 @@ def _gene_hypotheses(symbol: str, k: int) -> Hypotheses:
     gene = one_gene(symbol, ctx.vocab_pos)
     logits, z, known = gene_scores(ctx, gene)
     rows = np.flatnonzero(~known)
-    preds = function_frame(ctx, rows[np.argsort(-z[rows], kind="stable")][:200], logits, z, known)
+    preds = function_frame(ctx, gene, rows[np.argsort(-z[rows], kind="stable")][:200], logits, z, known)
     neighbours = similar_genes(gene, k=50)
     neighbour_rows = [ctx.index.gene_pos[g] for g in neighbours.gene]
     term_index = {(lib, t): j for j, (lib, t) in enumerate(zip(ctx.index.terms.library, ctx.index.terms.term))}
@@ -103,14 +103,14 @@ def _gene_hypotheses(symbol: str, k: int) -> Hypotheses:
         support = neighbours[col > 0]
         partners = ", ".join(support.gene.head(3)) or "the term's known members"
         kind, template = experiment_for(row.library, ctx.index.manifest["libraries"][row.library]["category"])
-        evidence.append((h, "predicted_term", row.term, float(row.z),
+        evidence.append((h, "predicted_term", row.label, float(row.z),
                          f"{row.library}; score {row.score:.2f}; term AUROC {row.term_auroc:.2f}"))
         evidence += [(h, "similar_gene", g, float(s), f"known member of the term; {n}")
                      for g, s, n in zip(support.gene.head(5), support.similarity.head(5), support.name.head(5))]
         hyps.append({
-            "id": h, "subject": gene, "claim": f"{gene} takes part in '{row.term}' ({row.library})",
+            "id": h, "subject": gene, "claim": f"{gene} takes part in '{row.label}' ({row.kind})",
             "library": row.library, "term": row.term, "strength": strength(row.z, row.term_auroc, len(support)),
-            "experiment_type": kind, "experiment": template.format(subject=gene, term=row.term, partners=partners),
+            "experiment_type": kind, "experiment": template.format(subject=gene, term=row.label, partners=partners),
             "evidence": f"z {row.z:.1f}, term AUROC {row.term_auroc:.2f}; {len(support)} of its 50 nearest genes "
                         f"are members" + (f" ({', '.join(support.gene.head(3))})" if len(support) else ""),
         })
@@ -132,17 +132,17 @@ def _set_hypotheses(genes: list[str], k: int) -> Hypotheses:
         picks, zs = _members_to_add(ctx, row.library, row.term, added)
         kind, template = experiment_for(row.library, library_matrix(row.library).category)
         subject = ", ".join(picks) if picks else ", ".join(row.genes[:3])
-        evidence.append((h, "enrichment", row.term, float(row.p_value),
+        evidence.append((h, "enrichment", row.label, float(row.p_value),
                          f"{row.library}; FDR {row.fdr:.2g}; overlap {row.overlap}: {', '.join(row.genes[:10])}"))
         evidence += [(h, "predicted_gene", g, zs[g], "added to the input set by the model; value = its z given "
                       "the term's members") for g in picks]
-        claim = (f"The input genes converge on '{row.term}' ({row.library})"
+        claim = (f"The input genes converge on '{row.label}' ({row.kind})"
                  + (f"; {', '.join(picks)}, which the model adds to the set, may take part too" if picks else ""))
         hyps.append({
             "id": h, "subject": subject, "claim": claim, "library": row.library, "term": row.term,
             "strength": strength(fdr=row.fdr, overlap=row.overlap),
             "experiment_type": kind,
-            "experiment": template.format(subject=subject, term=row.term, partners=", ".join(row.genes[:3])),
+            "experiment": template.format(subject=subject, term=row.label, partners=", ".join(row.genes[:3])),
             "evidence": f"FDR {row.fdr:.2g} with {row.overlap} input genes ({', '.join(row.genes[:5])})"
                         + (f"; model adds {', '.join(picks)}" if picks else ""),
         })

@@ -8,12 +8,15 @@ from gsfm_model.errors import InputError
 
 from .inputs import attach
 from .state import context, gene_names
+from .terms import with_kind_and_label
 
 
 def search_terms(text: str, k: int = 10) -> pd.DataFrame:
     """Gene sets whose name or description matches free text (MiniLM sentence embeddings, cosine).
 
-    Columns: library, term, description, similarity, term_size.
+    Columns: library, term, kind (what evidence the library is, e.g. 'co-expression'),
+    label (the term as a person reads it),
+    description, similarity, term_size.
     """
     if not isinstance(text, str) or not text.strip():
         raise InputError("Give some words to search for, e.g. 'interferon gamma response'.")
@@ -25,7 +28,7 @@ def search_terms(text: str, k: int = 10) -> pd.DataFrame:
     df = pd.DataFrame({"library": hits.library, "term": hits.name, "description": hits.description,
                        "similarity": hits.similarity.astype(np.float64),
                        "term_size": [int(sizes.get((lib, t), 0)) for lib, t in zip(hits.library, hits.name)]})
-    return attach(df)
+    return attach(with_kind_and_label(df))
 
 
 def search_genes(text: str, k: int = 10) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from .genes import score_column
 from .inputs import Mapped, attach, gene_list, map_genes
 from .ora import ENRICH_COLUMNS, ora_library
 from .state import context, gene_names, libraries_or_default
+from .terms import with_kind_and_label
 
 MAX_FDR = 0.05  # the significance bar of augmented_only
 
@@ -74,8 +75,10 @@ def enrich(genes: str | Iterable[str], libraries: Iterable[str] | str | None = N
     a*d / max(b*c, 1). z: (k - nK/N) / sd, the overlap's z under the hypergeometric null; combined_score =
     -ln(p) * z (Enrichr's c = ln(p)·z, whose z is a permutation-based rank deviation; ours is analytic).
 
-    Columns: library, term, overlap (k), term_size (K), list_size (n), background_size (N), p_value, fdr,
-    odds_ratio, z, combined_score, genes (the overlapping input genes). Terms with overlap >= min_overlap
+    Columns: library, term, kind (what evidence the library is, e.g. 'co-expression'), label (the term as a
+    person reads it; a protein domain family is named by the overlapping genes), overlap (k), term_size (K),
+    list_size (n), background_size (N), p_value, fdr, odds_ratio, z, combined_score, genes (the overlapping
+    input genes). Terms with overlap >= min_overlap
     (0 lists every tested term), sorted by p_value.
     """
     return _enrich(map_genes(genes), libraries_or_default(libraries), _background(background), min_overlap)
@@ -97,7 +100,8 @@ def _enrich(mapped: Mapped, names: list[str], bg: set[str] | None, min_overlap: 
     parts = [part for n in names if (part := ora_library(library_matrix(n), mapped.symbols, bg, min_overlap))]
     df = pd.DataFrame({c: np.concatenate([part[c] for part in parts]) for c in ENRICH_COLUMNS}) if parts \
         else pd.DataFrame(columns=ENRICH_COLUMNS)
-    df = df.sort_values(["p_value", "combined_score"], ascending=[True, False], kind="stable")
+    df = with_kind_and_label(df.sort_values(["p_value", "combined_score"], ascending=[True, False], kind="stable"),
+                             members="genes")
     outside = [g for g in mapped.symbols if not any(g in library_matrix(n).gene_pos for n in names)]
     note = mapped.note
     if outside:
@@ -145,7 +149,9 @@ def analyse_gene_set(genes: str | Iterable[str], libraries: Iterable[str] | str 
 def similar_terms(genes: str | Iterable[str], k: int = 10) -> pd.DataFrame:
     """Terms whose model embedding is nearest to the gene set's embedding (a model-based enrichment).
 
-    Columns: library, term, similarity, term_size, overlap (input genes in the term).
+    Columns: library, term, kind (what evidence the library is, e.g. 'co-expression'),
+    label (the term as a person reads it), similarity, term_size,
+    overlap (input genes in the term).
     """
     ctx = context()
     mapped = map_genes(genes, ctx.vocab_pos)
@@ -157,4 +163,4 @@ def similar_terms(genes: str | Iterable[str], k: int = 10) -> pd.DataFrame:
     df = pd.DataFrame({"library": terms.library.to_numpy(), "term": terms.term.to_numpy(),
                        "similarity": sims.astype(np.float64), "term_size": terms["size"].to_numpy(),
                        "overlap": overlap.astype(np.int64)})
-    return attach(df, mapped)
+    return attach(with_kind_and_label(df), mapped)

@@ -94,3 +94,11 @@ def gene_names(symbols: Iterable[str]) -> list[str]:
         genes = load_gene_table()
         _STATE["names"] = dict(zip(genes.symbol, genes.name))
     return [_STATE["names"].get(s, "") for s in symbols]
+
+
+def protein_coding() -> frozenset[str]:
+    """Official symbols of the protein-coding genes."""
+    if "coding" not in _STATE:
+        genes = load_gene_table()
+        _STATE["coding"] = frozenset(genes.symbol[genes.gene_type == "protein-coding"])
+    return _STATE["coding"]

@@ -134,7 +134,7 @@ def test_concurrent_sessions(app_url):
 def test_gene_lookup(client):
     info, predictions, similar, points = client.predict(GENE.lower(), [], False, api_name="/gene_lookup")
     assert f"### {GENE} —" in info
-    assert predictions["data"] and {"term", "score", "known"} <= set(predictions["headers"])
+    assert predictions["data"] and {"label", "kind", "score", "known"} <= set(predictions["headers"])
     assert similar["data"]
     assert len(points["data"]) == len(similar["data"]) + 1 and "gene" in points["columns"]
 

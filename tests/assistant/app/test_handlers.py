@@ -47,5 +47,5 @@ def test_explain_these_results_does_not_recompute(small_tools, counts):
     assert counts["_enrich"] == 0 and counts["_complete"] == 0  # the chat took the page's results
     given = results["results"][0].result
     answer = history[-1]["content"]
-    top = given.sort_values("p_value_plain").term.iloc[0]
+    top = given.sort_values("p_value_plain").label.iloc[0]
     assert "enrich_genes" in answer and top in answer  # and its answer rests on them

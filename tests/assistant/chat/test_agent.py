@@ -83,11 +83,11 @@ def test_prerouted_turn_streams_events_and_cites_evidence(small_tools):
 def test_asking_for_a_table_gets_the_tool_table(small_tools):
     assistant, _ = scripted(AIMessage("CDK1's predicted functions are below."))
     answer = assistant.ask("Show the predicted functions of CDK1 as a table.")
-    assert "gene_functions:\n\n| term | library | z |" in answer.text
-    first_term = functions_view(answer.tool_calls[0].result)["term"].iloc[0]
+    assert "gene_functions:\n\n| label | kind | library | z |" in answer.text
+    first_term = functions_view(answer.tool_calls[0].result)["label"].iloc[0]
     assert f"| {first_term[:50]}" in answer.text  # the rows the model was shown
     plain, _ = scripted(AIMessage("CDK1's predicted functions."))
-    assert "| term |" not in plain.ask("What does CDK1 do?").text
+    assert "| label |" not in plain.ask("What does CDK1 do?").text
 
 
 def test_a_looping_answer_keeps_each_line_once(small_tools):
@@ -224,7 +224,7 @@ def test_a_sentence_naming_a_term_absent_from_the_results_is_removed(small_tools
     question = "What does CDK1 do?"
     probe, _ = scripted(AIMessage("CDK1."))
     shown = probe.ask(question).tool_calls[0]
-    top = TERM_ID_RE.sub("", functions_view(shown.result)["term"].iloc[0]).strip()
+    top = TERM_ID_RE.sub("", functions_view(shown.result)["label"].iloc[0]).strip()
     absent = next(t for t in sorted(term_names()) if len(t.split()) >= 3 and t not in norm(shown.summary))
     grounded, invented = f"CDK1 is predicted to act in {top}.", f"CDK1 also drives {absent}."
     assistant, _ = scripted(AIMessage(f"{grounded} {invented}"))

@@ -130,7 +130,7 @@ def test_complete_gene_set_columns(tools):
 def test_predict_functions_follows_the_reference_rule(tools):
     df = tools.predict_functions("ATP5F1A", top=100_000)
     assert len(df) > 0
-    assert list(df.columns) == ["library", "term", "score", "z", "known", "term_auroc", "term_size"]
+    assert list(df.columns) == ["library", "term", "kind", "label", "score", "z", "known", "term_auroc", "term_size"]
     assert df.z.is_monotonic_decreasing
     assert ((df.score > 0.5) | (df.z > 1.645)).all()
     for row in df.itertuples():  # known = already a member of the term in its library
@@ -169,7 +169,7 @@ def test_single_gene_tools_normalise_and_refuse_unknowns(tools):
 
 def test_search_terms_returns_real_terms(tools):
     df = tools.search_terms("interferon gamma response", k=5)
-    assert list(df.columns) == ["library", "term", "description", "similarity", "term_size"]
+    assert list(df.columns) == ["library", "term", "kind", "label", "description", "similarity", "term_size"]
     assert "interferon" in df.term.iat[0].lower()
     with pytest.raises(InputError):
         tools.search_terms(" ")
@@ -200,3 +200,14 @@ def test_tools_are_safe_to_share_between_threads(tools):
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda g: tools.predict_functions(g).term.tolist(), genes))
     assert all(r == results[i % 4] for i, r in enumerate(results))
+
+
+def test_similar_genes_are_protein_coding_unless_asked(tools):
+    table = load_gene_table()
+    coding = set(table.symbol[table.gene_type == "protein-coding"])
+    genes = [g for g in table.symbol[table.gene_type != "protein-coding"] if g in tools.context().vocab_pos][:5]
+    assert genes  # the model knows some non-coding genes
+    for gene in genes:
+        assert set(tools.similar_genes(gene, k=30).gene) <= coding
+    wide = [set(tools.similar_genes(g, k=30, protein_coding_only=False).gene) for g in genes]
+    assert any(w - coding for w in wide)  # the others take part on request

@@ -13,9 +13,9 @@ def test_gene_functions_view_puts_novel_predictions_first_across_libraries(small
     assert status == sorted(status, key=lambda s: s != "novel")  # every novel row before every known row
     assert view.groupby(["status", "library"]).size().max() <= PER_LIBRARY
     novel = full[~full["known"]]
-    assert view["term"].iloc[0] == novel["term"].iloc[0]  # the best novel prediction leads
+    assert view["label"].iloc[0] == novel["label"].iloc[0]  # the best novel prediction leads
     assert call.summary.splitlines()[2].endswith("| novel")
-    assert not view["term"].map(term_key).duplicated().any()
+    assert not view["label"].map(term_key).duplicated().any()
     assert "term_auroc" in view.columns and "term_auroc" not in call.summary  # the strength word stands for it
 
 

@@ -1,6 +1,5 @@
-"""How each tool result is shown, to a person and to a language model: the one strength rule, the one cell
-formatter, the per-tool views (which rows, which columns), the text a model reads, markdown tables, and one line
-of prose per row.
+"""How each tool result is shown, to a person and to a language model: the one strength rule, the per-tool views
+(which rows, which columns), the text a model reads, and one line of prose per row.
 
 The language model reads every row it is shown (~33 tokens/s on 2 cores, scripts/bench_llm.py), so its views
 are short; people get the same views as tables (`markdown_table`) and the full results as DataFrames.
@@ -12,100 +11,21 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-MAX_ROWS = 6  # table rows shown to the language model per result (default)
-ROWS = {"enrich_genes": 4, "gene_hypotheses": 3, "complete_gene_set": 8, "gene_functions": 7}  # per-tool
-NOVEL_SHOWN, KNOWN_SHOWN = 5, 2  # gene_functions view: novel rows, then known rows
+from .cells import MAX_ROWS, format_cell, table_text
+from .kinds import GROUP_OF, KIND_GROUPS, library_kind, term_label
+
+ROWS = {"enrich_genes": 4, "gene_hypotheses": 3, "complete_gene_set": 8, "gene_functions": 8}  # per-tool
+NOVEL_SHOWN, KNOWN_SHOWN = 6, 2  # gene_functions view: novel rows, then known rows
+GROUP_SHOWN = 2  # gene_functions view: novel rows per kind group
 PER_LIBRARY = 2  # gene_functions and enrich_genes views: rows per library
-MAX_LIST = 4  # list items (e.g. overlapping genes) shown per cell to the model
 NEIGHBOUR_TERMS = 1  # similar_genes view: known functions shown per neighbour
 # View columns the evidence line and tables show but the model does not read (its strength word includes them).
-NOT_FOR_MODEL = {"gene_functions": ("term_auroc",)}
+NOT_FOR_MODEL = {"gene_functions": ("term_auroc", "library"), "enrich_genes": ("library",),
+                 "search_gene_sets": ("library",)}
 DESCRIPTION_CHARS = 90  # search_gene_sets view: description cut to about this length
-STEP_ROWS = 8  # rows of a tool's markdown table shown by default
-MAX_CELL = 60  # characters of one markdown table cell
-MARKDOWN_ITEMS = 8  # list items per markdown cell
 _TERM_ID_RE = re.compile(r"\b([A-Z]{2,}:\d{5,})\b")  # GO:0043518, MP:0000182, HP:0001250
-
-# -- cells and tables -----------------------------------------------------------------------------------------
-
-
-def format_cell(value: Any, style: str = "text", max_items: int | None = MAX_LIST) -> str:
-    """One table value as short text: the one cell formatter.
-
-    style "text" (what a language model or a terminal reads): yes/no, floats to 3 significant digits, lists
-    cut to `max_items` ("and N more"; None keeps all). style "markdown" (tables for people): ✓ for true,
-    small and large floats in e-notation, lists cut to MARKDOWN_ITEMS, pipes escaped, cut to MAX_CELL characters.
-    """
-    markdown = style == "markdown"
-    if isinstance(value, bool | np.bool_):
-        return ("✓" if value else "") if markdown else ("yes" if value else "no")
-    if isinstance(value, float | np.floating):
-        if math.isnan(value):
-            return ""
-        if not markdown:
-            return f"{value:.3g}"
-        if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e5):
-            return f"{value:.2e}"
-        return f"{value:.3g}" if abs(value) < 1 else f"{value:.2f}"
-    if isinstance(value, list | tuple | set | np.ndarray):
-        items = [str(v) for v in value]
-        cap = MARKDOWN_ITEMS if markdown else max_items
-        if cap is None or len(items) <= cap:
-            value = ", ".join(items)
-        else:
-            value = ", ".join(items[:cap]) + (f" … (+{len(items) - cap})" if markdown else
-                                              f" and {len(items) - cap} more")
-        if not markdown:
-            return value
-    if not markdown:
-        return str(value)
-    text = str(value).replace("|", "\\|").replace("\n", " ")
-    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
-
-
-def table_text(df: pd.DataFrame, rows: int = MAX_ROWS) -> str:
-    """Header line plus the first `rows` rows, pipe-separated, with a count of what was left out (for a model)."""
-    if df.empty:
-        return "(no rows)"
-    head = df.head(rows)
-    lines = [" | ".join(map(str, head.columns))]
-    lines += [" | ".join(format_cell(v) for v in row) for row in head.itertuples(index=False)]
-    if len(df) > rows:
-        lines.append(f"({len(df) - rows} more rows not shown)")
-    return "\n".join(lines)
-
-
-def markdown_table(df: pd.DataFrame, rows: int = STEP_ROWS) -> str:
-    """A GitHub-style markdown table of the first `rows` rows, with a line saying how many were left out."""
-    if df.empty:
-        return "_(no rows)_"
-    head = df.head(rows)
-    cell = lambda v: format_cell(v, "markdown")  # noqa: E731
-    lines = ["| " + " | ".join(cell(c) for c in head.columns) + " |", "|" + "---|" * len(head.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in head.itertuples(index=False)]
-    if len(df) > rows:
-        lines.append(f"\n_… {len(df) - rows} more rows_")
-    return "\n".join(lines)
-
-
-def display_frame(df: pd.DataFrame | None, digits: int = 3) -> pd.DataFrame:
-    """A copy for an interactive table: floats to `digits` significant digits (still numbers, so columns sort),
-    list cells joined, metadata dropped."""
-    if df is None:
-        return pd.DataFrame()
-    out = df.copy()
-    out.attrs = {}
-    for col in out.columns:
-        if pd.api.types.is_float_dtype(out[col]):
-            out[col] = out[col].map(lambda v: float(f"{v:.{digits}g}"))
-        elif out[col].map(lambda v: isinstance(v, list | tuple | np.ndarray)).any():
-            out[col] = out[col].map(lambda v: format_cell(v, max_items=None)
-                                    if isinstance(v, list | tuple | np.ndarray) else v)
-    return out
-
 
 # -- the strength rule ----------------------------------------------------------------------------------------
 
@@ -153,31 +73,49 @@ def _dedupe_terms(df: pd.DataFrame) -> pd.DataFrame:
     return df[~df["term"].map(term_key).duplicated()] if "term" in df.columns else df
 
 
+def _labelled(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with kind and label columns (the tools add them; a frame built by hand gets them here)."""
+    if "term" not in df.columns or {"kind", "label"} <= set(df.columns):
+        return df
+    return df.assign(kind=[library_kind(lib) for lib in df["library"]],
+                     label=[term_label(lib, t) for lib, t in zip(df["library"], df["term"], strict=True)])
+
+
 def enrichment_view(df: pd.DataFrame) -> pd.DataFrame:
     """Enrichment rows best first by the plain test: input genes in the term, FDR, and what GSFM adds."""
     out = df.sort_values("p_value_plain") if "p_value_plain" in df.columns else df.sort_values("p_value")
-    out = _spread(_dedupe_terms(out), PER_LIBRARY).copy()
+    out = _labelled(_spread(_dedupe_terms(out), PER_LIBRARY)).copy()
     if "added_genes" in out.columns:
         added = out["added_genes"].map(set)
         out["input_genes"] = [[g for g in gs if g not in a] for gs, a in zip(out["genes"], added, strict=True)]
         out = out.rename(columns={"fdr": "fdr_with_gsfm", "fdr_plain": "fdr"})
-        return _pick(out, ["term", "library", "input_genes", "fdr", "fdr_with_gsfm", "added_genes"])
+        return _pick(out, ["label", "kind", "library", "input_genes", "fdr", "fdr_with_gsfm", "added_genes"])
     return _pick(out.rename(columns={"genes": "input_genes"}),
-                 ["term", "library", "overlap", "term_size", "fdr", "odds_ratio", "input_genes"])
+                 ["label", "kind", "library", "overlap", "term_size", "fdr", "odds_ratio", "input_genes"])
+
+
+def _by_group(df: pd.DataFrame, per_group: int) -> pd.DataFrame:
+    """The rows ordered by kind group (functions, phenotypes and disease, evidence), each group keeping its order
+    and at most `per_group` rows (and PER_LIBRARY per library)."""
+    groups = df["kind"].map(lambda k: GROUP_OF.get(k, len(KIND_GROUPS)))
+    parts = [_spread(df[groups == g], PER_LIBRARY).head(per_group) for g in sorted(groups.unique())]
+    return pd.concat(parts) if parts else df
 
 
 def functions_view(df: pd.DataFrame) -> pd.DataFrame:
-    """Novel predictions first (at most PER_LIBRARY per library, so one library cannot fill the view), then a
-    few terms the gene is already annotated to, each group best z first; a term listed twice (two GO
-    releases) is shown once."""
+    """A gene's predictions in the order a biologist reads them: functions (process or pathway, molecular
+    function, component), then phenotypes and disease, then supporting evidence (domains, co-expression, TF
+    binding, papers). Novel predictions come first, best z first within each group (at most GROUP_SHOWN per
+    group and PER_LIBRARY per library); then a few terms the gene is already annotated to, marked known. A term
+    listed twice (two GO releases) is shown once."""
     if "known" not in df.columns or df.empty:
         return df
-    df = _dedupe_terms(df)
-    out = pd.concat([_spread(df[~df["known"]], PER_LIBRARY).head(NOVEL_SHOWN),
-                     _spread(df[df["known"]], PER_LIBRARY).head(KNOWN_SHOWN)])
+    df = _labelled(_dedupe_terms(df))
+    out = pd.concat([_by_group(df[~df["known"]], GROUP_SHOWN).head(NOVEL_SHOWN),
+                     _by_group(df[df["known"]], KNOWN_SHOWN).head(KNOWN_SHOWN)])
     out = out.assign(status=out["known"].map(lambda k: "known" if k else "novel"),
                      strength=[strength(z, a) for z, a in zip(out.z, out.term_auroc)])
-    return _pick(out, ["term", "library", "z", "term_auroc", "strength", "status"])
+    return _pick(out, ["label", "kind", "library", "z", "term_auroc", "strength", "status"])
 
 
 def _neighbours_view(df: pd.DataFrame) -> pd.DataFrame:
@@ -193,7 +131,7 @@ def _short(text: str, chars: int = DESCRIPTION_CHARS) -> str:
 
 
 def _search_view(df: pd.DataFrame) -> pd.DataFrame:
-    out = _pick(df, ["term", "library", "similarity", "description"])
+    out = _pick(_labelled(df), ["label", "kind", "library", "similarity", "description"])
     if "description" in out.columns:
         out = out.assign(description=out["description"].fillna("").map(_short))
     return out
@@ -240,7 +178,7 @@ def summarize(name: str, args: dict[str, Any], result: Any, rows: int | None = N
 def _function_line(r: pd.Series) -> str:
     status = f"{r['strength']} novel prediction" if r.get("status") == "novel" else "already annotated"
     auroc = f", term AUROC {format_cell(r['term_auroc'])}" if r["term_auroc"] == r["term_auroc"] else ""
-    return f"{r['term']} ({r['library']}; z {format_cell(r['z'])}{auroc}; {status})"
+    return f"{r['label']} ({r['kind']}; z {format_cell(r['z'])}{auroc}; {status})"
 
 
 def _neighbour_line(r: pd.Series) -> str:
@@ -250,7 +188,7 @@ def _neighbour_line(r: pd.Series) -> str:
 
 def _enrichment_line(r: pd.Series) -> str:
     genes = list(r.get("input_genes", []) or [])
-    text = f"{r['term']} ({r['library']}; {len(genes)} input genes: {format_cell(genes)}; FDR {format_cell(r['fdr'])}"
+    text = f"{r['label']} ({r['kind']}; {len(genes)} input genes: {format_cell(genes)}; FDR {format_cell(r['fdr'])}"
     added = list(r.get("added_genes", []) or [])
     if added:
         text += f"; GSFM adds {format_cell(added)}, FDR with them {format_cell(r['fdr_with_gsfm'])}"
@@ -258,7 +196,7 @@ def _enrichment_line(r: pd.Series) -> str:
 
 
 def _search_line(r: pd.Series) -> str:
-    return f"{r['term']} ({r['library']}; similarity {format_cell(r['similarity'])})"
+    return f"{r['label']} ({r['kind']}; similarity {format_cell(r['similarity'])})"
 
 
 def _hypothesis_line(r: pd.Series) -> str:

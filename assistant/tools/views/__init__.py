@@ -1,0 +1,32 @@
+"""How results are shown, in one place: `kinds` (what kind of evidence each library is, and readable term
+labels), `cells` (the one cell formatter and tables), `results` (the one strength rule, the per-tool views, the
+text a model reads, one line of prose per row)."""
+from .cells import MAX_LIST, MAX_ROWS, STEP_ROWS, display_frame, format_cell, markdown_table, table_text
+from .kinds import GROUP_OF, KIND_GROUPS, KIND_ORDER, library_kind, term_label
+from .results import (
+    DESCRIPTION_CHARS,
+    GROUP_SHOWN,
+    KNOWN_SHOWN,
+    LINES,
+    NEIGHBOUR_TERMS,
+    NOT_FOR_MODEL,
+    NOVEL_SHOWN,
+    PER_LIBRARY,
+    ROWS,
+    VIEWS,
+    enrichment_view,
+    functions_view,
+    notes,
+    row_line,
+    strength,
+    summarize,
+    term_key,
+    top_result,
+)
+
+__all__ = [
+    "DESCRIPTION_CHARS", "GROUP_OF", "GROUP_SHOWN", "KIND_GROUPS", "KIND_ORDER", "KNOWN_SHOWN", "LINES", "MAX_LIST",
+    "MAX_ROWS", "NEIGHBOUR_TERMS", "NOT_FOR_MODEL", "NOVEL_SHOWN", "PER_LIBRARY", "ROWS", "STEP_ROWS", "VIEWS",
+    "display_frame", "enrichment_view", "format_cell", "functions_view", "library_kind", "markdown_table", "notes",
+    "row_line", "strength", "summarize", "table_text", "term_key", "term_label", "top_result",
+]
