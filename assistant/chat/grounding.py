@@ -25,13 +25,14 @@ def norm(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def term_names() -> frozenset[str]:
-    """Normalised names (two words or more) of every term in the installed libraries."""
+    """Normalised names (two words or more) of every term the tools can return (the default libraries)."""
     import pyarrow.parquet as pq
 
-    from gsfm_model.data.libraries import available_libraries, library_path
+    from gsfm_model.data.libraries import library_path
+    from gsfm_model.data.matrices import default_libraries
 
     names: set[str] = set()
-    for lib in available_libraries():
+    for lib in default_libraries():
         if lib in TERM_LIBRARY_SKIP:
             continue
         for term in pq.read_table(library_path(lib), columns=["term"]).column("term").to_pylist():
