@@ -5,6 +5,7 @@ import hashlib
 import json
 import tomllib
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +13,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..errors import InputError
-from .libraries import load_library
-from .loaders import EVALUATION_LIBRARIES
+from .libraries import GeneSetLibrary, load_library
+from .loaders import EVALUATION_LIBRARIES, ensure_built
 
 RECIPES_DIR = Path(__file__).parent / "recipes"
 
@@ -23,7 +24,8 @@ class Recipe:
     """Which libraries form a training corpus, and how sets and genes are filtered.
 
     Sets keep min_size <= size <= max_size genes (the reference uses 5 < size < 1000); the vocabulary is
-    every gene seen in at least `min_gene_count` sets.
+    every gene seen in at least `min_gene_count` sets. A dated recipe (`cutoff`, an ISO date) refuses every library
+    whose provenance date is later than the cutoff, or unknown: a time split's model sees only what existed then.
     """
 
     name: str
@@ -32,9 +34,17 @@ class Recipe:
     max_size: int = 999
     min_gene_count: int = 5
     allow_evaluation: bool = False  # evaluation libraries never enter a corpus unless this is set
+    cutoff: str = ""  # "YYYY-MM-DD": no library dated after it (or undated) may enter the corpus
     notes: str = ""
 
     def __post_init__(self):
+        if self.cutoff:
+            try:
+                date.fromisoformat(str(self.cutoff))
+            except ValueError as exc:
+                raise InputError(f"Recipe {self.name!r}: cutoff {self.cutoff!r} is not an ISO date "
+                                 "(YYYY-MM-DD).") from exc
+            self.cutoff = str(self.cutoff)
         leaked = sorted(set(self.libraries) & set(EVALUATION_LIBRARIES))
         if leaked and not self.allow_evaluation:
             raise InputError(f"Recipe {self.name!r} includes evaluation libraries {leaked}; they are held out "
@@ -80,7 +90,8 @@ class Corpus:
 
     def fingerprint(self) -> str:
         """A short hash of the recipe and data versions (for caches and manifests)."""
-        blob = json.dumps([asdict(self.recipe), self.data_versions], sort_keys=True).encode()
+        recipe = {k: v for k, v in asdict(self.recipe).items() if k != "cutoff" or v}  # undated: as before cutoffs
+        blob = json.dumps([recipe, self.data_versions], sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 
     def gene_sets(self) -> list[list[str]]:
@@ -90,15 +101,34 @@ class Corpus:
         return [genes[m.indices[m.indptr[i]:m.indptr[i + 1]]].tolist() for i in range(m.shape[0])]
 
 
+def check_cutoff(recipe: Recipe, lib: GeneSetLibrary) -> None:
+    """Refuse a library dated after the recipe's cutoff, or without a date, when the recipe has a cutoff."""
+    if not recipe.cutoff:
+        return
+    dated = lib.provenance.date
+    try:
+        when = date.fromisoformat(dated[:10])
+    except ValueError:
+        raise InputError(f"Recipe {recipe.name!r} has cutoff {recipe.cutoff}, but library {lib.name} has no "
+                         f"provenance date ({dated!r}); a dated recipe takes only dated libraries.") from None
+    if when > date.fromisoformat(recipe.cutoff):
+        raise InputError(f"Recipe {recipe.name!r} has cutoff {recipe.cutoff}, but library {lib.name} is dated "
+                         f"{dated} ({lib.provenance.source} {lib.provenance.version}); remove it from the recipe.")
+
+
 def build_corpus(recipe: Recipe | str) -> Corpus:
-    """Assemble the recipe's libraries: dedupe exact duplicates, filter sizes, build the vocabulary."""
+    """Assemble the recipe's libraries: dedupe exact duplicates, filter sizes, build the vocabulary.
+
+    On-demand libraries (the 2020 snapshot) are built first if the cache lacks them."""
     if isinstance(recipe, str):
         recipe = load_recipe(recipe)
+    ensure_built(recipe.libraries)
     seen: set[frozenset] = set()
     sets, rows = [], []
     versions = {}
     for name in recipe.libraries:
         lib = load_library(name)
+        check_cutoff(recipe, lib)
         versions[name] = f"{lib.provenance.source} {lib.provenance.version} {lib.provenance.date}".strip()
         for term, genes in zip(lib.terms.term, lib.terms.genes):
             key = frozenset(g.upper() for g in genes)

