@@ -19,7 +19,8 @@ Z_LISTED = 1.645  # a gene-term pair is listed if z > Z_LISTED (or, for a pure D
 # Libraries whose smallest known terms describe a gene best, in order of preference.
 # Neighbours are ranked by similarity x n / (n + SUPPORT_PRIOR), n = the neighbour's known terms in the indexed
 # libraries, so that genes seen in only a few gene sets do not crowd out well-supported ones (0: by similarity).
-SUPPORT_PRIOR = 0.0
+# 20 was chosen with `python scripts/bench_neighbours.py --seed 1 --support-prior 20 50 100 200` (docs/benchmarks.md).
+SUPPORT_PRIOR = 20.0
 FUNCTION_LIBRARIES = ("GO_BP", "GO_Biological_Process_2023", "KEGG_2021_Human", "WikiPathway_2023_Human",
                       "GO_MF", "GO_CC")
 
@@ -128,7 +129,8 @@ def function_frame(ctx: Context, gene: str, rows: np.ndarray, logits: np.ndarray
 
 def similar_genes(gene: str, k: int = 20, protein_coding_only: bool = True) -> pd.DataFrame:
     """Nearest genes by the model's gene embeddings (cosine), with what each is known for; protein-coding genes
-    only unless `protein_coding_only` is false (pseudogenes and ncRNAs then take part too).
+    only unless `protein_coding_only` is false (pseudogenes and ncRNAs then take part too). Ranked by similarity
+    shrunk for genes known in few terms: similarity x n / (n + SUPPORT_PRIOR), n = n_known_terms.
 
     Columns: gene, name, similarity, n_known_terms (terms it is in, across indexed libraries: a measure of
     how well studied it is), known_functions (labels of its 3 most specific terms, preferring 10+ genes, from
