@@ -61,7 +61,6 @@ def main() -> None:
                         help="also rank the model's neighbours with these SUPPORT_PRIOR values")
     args = parser.parse_args()
 
-    import json as _json
     from pathlib import Path
 
     from assistant import tools
@@ -81,7 +80,7 @@ def main() -> None:
         ranked = {q: tools.similar_genes(q, k=K).gene.tolist() for q in queries}
         gene_tools.SUPPORT_PRIOR = default
         variants[f"model, support prior {prior:g}"] = round(np.mean([share(q, ranked[q], terms) for q in queries]), 3)
-    recipe = _json.loads((Path(ctx.model_dir) / "config.json").read_text())["corpus"]["recipe"]["name"]
+    recipe = json.loads((Path(ctx.model_dir) / "config.json").read_text())["corpus"]["recipe"]["name"]
     cooc = cooccurrence_neighbours(queries, coding & set(ctx.vocab_pos), recipe)
     result = {"query_genes": len(queries), "pool": len(pool), "model": round(np.mean(
         [share(q, model[q], terms) for q in queries]), 3), "co-occurrence": round(np.mean(

@@ -16,13 +16,14 @@ from .state import Context, context, gene_names, in_model, libraries_or_default,
 from .terms import labels, with_kind_and_label
 
 Z_LISTED = 1.645  # a gene-term pair is listed if z > Z_LISTED (or, for a pure DAE, logit > 0: the reference rule)
-# Libraries whose smallest known terms describe a gene best, in order of preference.
 # Neighbours are ranked by similarity x n / (n + SUPPORT_PRIOR), n = the neighbour's known terms in the indexed
 # libraries, so that genes seen in only a few gene sets do not crowd out well-supported ones (0: by similarity).
 # 20 was chosen with `python scripts/bench_neighbours.py --seed 1 --support-prior 20 50 100 200` (docs/benchmarks.md).
 SUPPORT_PRIOR = 20.0
+# Libraries whose smallest known terms describe a gene best, in order of preference.
 FUNCTION_LIBRARIES = ("GO_BP", "GO_Biological_Process_2023", "KEGG_2021_Human", "WikiPathway_2023_Human",
                       "GO_MF", "GO_CC")
+
 
 def gene_annotations(symbol: str, libraries: Iterable[str] | None = None) -> pd.DataFrame:
     """Known annotations of one gene: the terms that contain it, most specific (smallest) first.
@@ -65,7 +66,6 @@ def gene_info(symbol: str) -> pd.DataFrame:
         "top_terms": [f"{label} [{lib}]" for lib, label in zip(ann.library, ann.label)][:10],
     }
     return attach(pd.DataFrame([info]))
-
 
 
 def predict_functions(gene: str, libraries: Iterable[str] | str | None = None, top: int = 25,

@@ -15,6 +15,7 @@ from .genes import Z_LISTED, function_frame, gene_scores, similar_genes
 from .inputs import gene_list, one_gene
 from .sets import complete_gene_set, enrich
 from .state import Context, context
+from .terms import term_members
 from .views import strength
 
 EXPERIMENTS = (
@@ -155,10 +156,10 @@ def _members_to_add(ctx: Context, library: str, term: str, added: list[str], n: 
                     ) -> tuple[list[str], dict[str, float]]:
     """Of the model-added genes not in the term, the n with the highest z given the term's members
     (only those with z > 1.645)."""
-    lm = library_matrix(library)
-    members = lm.genes[lm.matrix[int(np.flatnonzero(lm.terms.term == term)[0])].indices]
+    members = term_members(library, term)
     inside = [g for g in members if g in ctx.vocab_pos]
-    outside = [g for g in added if g not in set(members)]
+    in_term = set(members)
+    outside = [g for g in added if g not in in_term]
     if not inside or not outside:
         return [], {}
     logits = np.asarray(ctx.model.predict([inside]), dtype=np.float64)[0]
