@@ -102,6 +102,25 @@ def cmd_timesplit(args: argparse.Namespace) -> None:
         print(f"wrote {args.out}")
 
 
+def cmd_calibrate(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from .benchmark_report import write_report
+    from .calibration_data import run_calibration
+    from .calibration_report import CALIBRATION_END, CALIBRATION_START, reliability_svg, render_calibration, write_svg
+
+    result = run_calibration()
+    print_frame(result.reliability.drop(columns="source").round(4), args.json)
+    print(f"calibration table: {result.calibration.save()}")
+    if args.out:
+        out = Path(args.out)
+        svg = out.with_name("reliability.svg")
+        write_svg(reliability_svg(result.reliability), svg)
+        write_report(render_calibration(result, "gsfm benchmark --calibrate", svg.name), out,
+                     CALIBRATION_START, CALIBRATION_END)
+        print(f"wrote {args.out} and {svg}")
+
+
 def cmd_benchmark(args: argparse.Namespace) -> None:
     from pathlib import Path
 
@@ -110,6 +129,8 @@ def cmd_benchmark(args: argparse.Namespace) -> None:
 
     if args.timesplit:
         return cmd_timesplit(args)
+    if args.calibrate:
+        return cmd_calibrate(args)
     command = "gsfm benchmark" + (f" --variants {' '.join(args.variants)}" if args.variants else "") + (
         f" --max-terms {args.max_terms}" if args.max_terms else "") + (f" --seed {args.seed}" if args.seed else "") + (
         " --ablate" if args.ablate else "")
@@ -189,6 +210,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timesplit", action="store_true",
                    help="instead: the 2020 -> 2022 time split (Bioconductor 3.12 -> 3.16 GO BP), its model trained "
                         "if missing")
+    p.add_argument("--calibrate", action="store_true",
+                   help="instead: fit the confidence of predicted functions on the time split and held-out "
+                        "annotations (writes gsfm_model/calibration.json and a reliability diagram)")
     add_json_flag(p)
     p.set_defaults(func=cmd_benchmark)
 

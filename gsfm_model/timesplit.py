@@ -33,7 +33,7 @@ from .data.corpus import build_corpus, check_cutoff, load_recipe
 from .data.libraries import load_library
 from .data.paths import model_folder
 from .errors import InputError
-from .ranking import combine, neighbour_vote
+from .ranking import VOTE, VOTE_WEIGHT, neighbour_vote, rank_scores
 from .timesplit_data import SplitData, load_split, membership
 
 RECIPE = "timesplit_2020"
@@ -41,9 +41,6 @@ MODEL_NAME = "timesplit_2020"  # $GSFM_HOME/models/timesplit_2020
 EPOCHS = 30  # about 11 minutes on 2 idle cores (25,750 sets); trained with no wall-clock budget, so reproducible
 TOP_K = 10
 BATCH = 256
-# gene-centric neighbour vote (gsfm_model.ranking): chosen on a seeded half of the genes (rng 0), see docs
-VOTE = {"k": 500, "power": 2.0, "alpha": 0.0}
-VOTE_WEIGHT = 2.0  # z + VOTE_WEIGHT * vote, both standardised across the gene's terms
 
 
 def train_command() -> str:
@@ -185,7 +182,7 @@ def _vote_rows(scorers: dict, data: SplitData, z: np.ndarray) -> dict[str, pd.Da
     tag = f"K={VOTE['k']}, p={VOTE['power']:g}, alpha={VOTE['alpha']:g}"
     return {f"co-occurrence neighbour vote ({tag})": gene_metrics(jvote, data.known, data.hits),
             f"model neighbour vote ({tag})": gene_metrics(vote, data.known, data.hits),
-            f"model z + {VOTE_WEIGHT:g} x neighbour vote": gene_metrics(combine([z, vote], [1.0, VOTE_WEIGHT]),
+            f"model z + {VOTE_WEIGHT:g} x neighbour vote": gene_metrics(rank_scores(z, vote),
                                                                         data.known, data.hits)}
 
 

@@ -126,10 +126,16 @@ def membership(sets: list[set[str]], genes: list[str]) -> np.ndarray:
     return out
 
 
-def load_split(universe: list[str]) -> SplitData:
-    """Terms, new members, selected genes and their known/hit terms, over the scorers' gene `universe`."""
+def load_split(universe: list[str], old_library: str = OLD_LIBRARY, new_library: str = NEW_LIBRARY,
+               require_hit: bool = True) -> SplitData:
+    """Terms, new members, selected genes and their known/hit terms, over the scorers' gene `universe`.
+
+    The genes are chosen by their BP annotations (module docstring); their terms and hits are read from
+    `old_library` (2020) and `new_library` (2022), e.g. GO_MF_2020 and GO_MF. require_hit: keep only the genes with
+    >= 1 hit (the benchmark; calibration keeps every chosen gene).
+    """
     rename = secondary_ids()
-    old_sets, new_sets = go_sets(OLD_LIBRARY, rename), go_sets(NEW_LIBRARY)
+    old_sets, new_sets = go_sets(old_library, rename), go_sets(new_library)
     terms, inputs = term_inputs(old_sets, universe)
     col = {g: i for i, g in enumerate(universe)}
     new_members = [np.asarray(sorted(col[g] for g in new_sets.get(t, set()) - old_sets[t] if g in col), np.int64)
@@ -143,5 +149,6 @@ def load_split(universe: list[str]) -> SplitData:
     has_hit = hits.any(axis=0)
     counts["with_a_hit"] = int(has_hit.sum())
     counts["terms_gaining_members"] = int(sum(len(m) > 0 for m in new_members))
-    return SplitData(terms, inputs, universe, new_members, chosen[has_hit].reset_index(drop=True),
-                     known[:, has_hit], hits[:, has_hit], counts)
+    keep = has_hit if require_hit else np.ones(len(chosen), bool)
+    return SplitData(terms, inputs, universe, new_members, chosen[keep].reset_index(drop=True),
+                     known[:, keep], hits[:, keep], counts)

@@ -4,6 +4,11 @@ model's neighbours (as `tools.similar_genes` ranks them) and for co-occurrence n
 model's training sets), on a seeded sample of genes.
 
     python scripts/bench_neighbours.py [--genes 300] [--seed 0] [--model DIR] [--index DIR]
+    python scripts/bench_neighbours.py --timesplit
+
+--timesplit: on the 2020 -> 2022 split's rarely annotated genes (gsfm_model.timesplit_data), the share of each
+gene's 10 neighbours (by the 2020 model, ranked as `similar_genes` ranks them; and by co-occurrence over the 2020
+corpus) that are already, in 2020, in a GO BP term the gene joins by 2022.
 """
 from __future__ import annotations
 
@@ -51,6 +56,46 @@ def cooccurrence_neighbours(queries: list[str], allowed: set[str], recipe: str) 
     return out
 
 
+def shrunk_top(sims: np.ndarray, support: np.ndarray, allowed: np.ndarray, own: int, prior: float) -> np.ndarray:
+    """The K best columns by similarity x n / (n + prior) (as `similar_genes` ranks), among `allowed`, not `own`."""
+    rank = np.where(sims > 0, sims * support / np.maximum(support + prior, 1e-12), sims)
+    rank = np.where(allowed, rank, -np.inf)
+    rank[own] = -np.inf
+    return np.argsort(-rank, kind="stable")[:K]
+
+
+def timesplit_shares() -> dict:
+    """Share of neighbours already in a term the gene joins by 2022, for the 2020 model and co-occurrence."""
+    from assistant.tools.genes import SUPPORT_PRIOR
+    from assistant.tools.state import protein_coding
+    from gsfm_model.data.corpus import build_corpus
+    from gsfm_model.timesplit import RECIPE, load_model
+    from gsfm_model.timesplit_data import load_split, membership
+
+    model, _ = load_model(train_missing=False)
+    genes = list(model.genes)
+    data = load_split(genes)
+    corpus = build_corpus(RECIPE)
+    x = corpus.matrix.tocsc()[:, [corpus.genes.index(g) for g in genes]] if list(corpus.genes) != genes else \
+        corpus.matrix.tocsc()
+    counts = np.asarray(x.sum(0)).ravel().astype(np.float64)
+    coding = protein_coding()
+    allowed = np.array([g in coding for g in genes])
+    old = membership([set(s) for s in data.inputs], genes)  # [terms, genes], 2020 members
+    queries = list(data.genes.gene)
+    pred = model.predict([[q] for q in queries])
+    out = {"model": [], "co-occurrence": []}
+    for j, q in enumerate(queries):
+        col = model.column[q]
+        joined = old[data.hits[:, j]]  # the 2020 members of the terms q joins by 2022
+        both = np.asarray((x[:, col].T @ x).todense()).ravel()
+        jaccard = both / np.maximum(counts[col] + counts - both, 1)
+        for name, top in (("model", shrunk_top(pred[j], counts, allowed, col, SUPPORT_PRIOR)),
+                          ("co-occurrence", shrunk_top(jaccard, np.ones_like(counts), allowed, col, 0.0))):
+            out[name].append(float(joined[:, top].any(0).mean()))
+    return {"query_genes": len(queries), **{k: round(float(np.mean(v)), 3) for k, v in out.items()}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--genes", type=int, default=300, help="query genes sampled (default 300)")
@@ -59,7 +104,11 @@ def main() -> None:
     parser.add_argument("--index", help="index folder (default: the model's)")
     parser.add_argument("--support-prior", type=float, nargs="*", default=[],
                         help="also rank the model's neighbours with these SUPPORT_PRIOR values")
+    parser.add_argument("--timesplit", action="store_true", help="instead: the 2020 -> 2022 split's genes")
     args = parser.parse_args()
+    if args.timesplit:
+        print(json.dumps(timesplit_shares(), indent=1))
+        return
 
     from pathlib import Path
 

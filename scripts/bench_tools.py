@@ -1,4 +1,4 @@
-"""Latency of the tools as a user sees them (after the one-off load): predict_functions and enrich.
+"""Latency of the tools as a user sees them (after the one-off load): predict_functions, similar_genes, enrich.
 
     python scripts/bench_tools.py                                   # default model and its index
     python scripts/bench_tools.py --model DIR --index DIR           # another model folder / index folder
@@ -28,7 +28,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="model folder (default: $GSFM_HOME/models/default)")
     parser.add_argument("--index", help="index folder (default: the model's index in $GSFM_HOME/indexes)")
-    parser.add_argument("--genes", type=int, default=100, help="genes to time predict_functions on")
+    parser.add_argument("--genes", type=int, default=100, help="genes to time predict_functions and similar_genes on")
     parser.add_argument("--list-size", type=int, default=500, help="genes in the enrichment list")
     parser.add_argument("--repeats", type=int, default=10, help="enrichment runs")
     args = parser.parse_args()
@@ -46,6 +46,7 @@ def main() -> None:
     genes = rng.choice(sorted(ctx.vocab_pos), args.genes + 1, replace=False).tolist()
     tools.predict_functions(genes.pop())  # warm-up
     print(f"predict_functions, {len(genes)} genes: {summary([timed(tools.predict_functions, g) for g in genes])}")
+    print(f"similar_genes (k 20), {len(genes)} genes: {summary([timed(tools.similar_genes, g) for g in genes])}")
 
     libraries = default_libraries()
     t = time.perf_counter()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -9,16 +10,20 @@ import pandas as pd
 from gsfm_model.data.genes import load_gene_table
 from gsfm_model.data.matrices import library_matrix
 from gsfm_model.errors import InputError
-from index.store import GeneIndex
+from gsfm_model.ranking import VOTE, rank_scores, vote_for
 
 from .inputs import Mapped, attach, one_gene
-from .state import Context, context, gene_names, in_model, libraries_or_default, protein_coding
+from .state import Context, context, gene_names, in_model, libraries_or_default
 from .terms import labels, with_kind_and_label
+from .views import strength
 
-Z_LISTED = 1.645  # a gene-term pair is listed if z > Z_LISTED (or, for a pure DAE, logit > 0: the reference rule)
+Z_LISTED = 1.645  # a gene is listed as a member of a set if its z within the set > Z_LISTED
+LISTED_SCORE = 7.0  # a gene-term pair is listed if the ranker's score (rank_scores) is at least this (about the top 1%
+# of a gene's terms in the calibration data)
 # Neighbours are ranked by similarity x n / (n + SUPPORT_PRIOR), n = the neighbour's known terms in the indexed
 # libraries, so that genes seen in only a few gene sets do not crowd out well-supported ones (0: by similarity).
-# 20 was chosen with `python scripts/bench_neighbours.py --seed 1 --support-prior 20 50 100 200` (docs/benchmarks.md).
+# 20 was chosen with `python scripts/bench_neighbours.py --seed 1 --support-prior 20 50 100 200` (docs/benchmarks.md),
+# with the similarity of this release.
 SUPPORT_PRIOR = 20.0
 # Libraries whose smallest known terms describe a gene best, in order of preference.
 FUNCTION_LIBRARIES = ("GO_BP", "GO_Biological_Process_2023", "KEGG_2021_Human", "WikiPathway_2023_Human",
@@ -70,30 +75,64 @@ def gene_info(symbol: str) -> pd.DataFrame:
 
 def predict_functions(gene: str, libraries: Iterable[str] | str | None = None, top: int = 25,
                       novel_only: bool = False) -> pd.DataFrame:
-    """Terms the model predicts for one gene, from the precomputed term activations.
+    """Terms the model predicts for one gene, most confident first.
 
-    Every indexed term was fed to the model whole; the gene's logit is standardised across all genes within
-    the term (z), which ranks far better than the raw score for rarely annotated genes. Listed if z > 1.645
-    (a pure-DAE model also lists logit > 0, the reference app's rule); ranked by z (novel_only keeps only terms
-    the gene is not yet annotated to).
+    The ranker (`gsfm_model.ranking.rank_scores`, measured on the 2020 -> 2022 time split) adds two kinds of
+    evidence, each standardised across the gene's terms within each library: z, the gene's score given the term's
+    members (from the precomputed term activations, standardised across all genes within the term), and the vote
+    of its 500 nearest genes (by the model's prediction from the gene alone) for the terms they are in. Its score
+    maps to `confidence`, the share of such predictions confirmed on held-out data, per library kind and score bin
+    (`gsfm_model.calibration`). Terms of 5..500 genes are ranked (the sizes measured; broader terms say little
+    about a gene). Listed if rank_score >= LISTED_SCORE; known terms are marked, with no confidence.
 
-    Columns: library, term, kind (what evidence the library is, e.g. 'co-expression'),
-    label (the term as a person reads it), score (the model's score: sigmoid of the logit for a pure DAE, the
-    item-item head's cosine-scale score otherwise), z, known (the gene is already in the term),
-    term_auroc (the term's completion AUROC, a per-term confidence), term_size.
+    Columns: library, term, kind (what evidence the library is, e.g. 'co-expression'), label (the term as a person
+    reads it), confidence (NaN for a known term), strength (the word for it, `views.strength`), known (the gene is
+    already in the term), rank_score, z, score (the model's own score: sigmoid of the logit for a pure DAE, the
+    item-item head's cosine-scale score otherwise), term_auroc (the term's completion AUROC), term_size.
     """
     ctx = context()
     gene = one_gene(gene, ctx.vocab_pos)
-    logits, z, known = gene_scores(ctx, gene)
-    keep = listed(ctx, logits, z)
+    if top < 1:
+        raise InputError(f"top must be 1 or more (got {top}).")
+    scores = term_scores(ctx, gene)
+    keep = scores.rank >= LISTED_SCORE
     if libraries is not None:
-        keep &= ctx.index.terms.library.isin(libraries_or_default(libraries)).to_numpy()
+        keep &= np.isin(ctx.term_columns["library"], libraries_or_default(libraries))
     if novel_only:
-        keep &= ~known
+        keep &= ~scores.known
     rows = np.flatnonzero(keep)
-    rows = rows[np.argsort(-z[rows], kind="stable")][:top]
-    note = "" if len(rows) else f"No term passes the listing rule (z > {Z_LISTED}) for {gene}."
-    return attach(function_frame(ctx, gene, rows, logits, z, known), Mapped([gene], [], note))
+    rows = rows[np.lexsort((-scores.rank[rows], -scores.calibrated[rows]))][:top]
+    note = "" if len(rows) else f"No term passes the listing rule (rank score >= {LISTED_SCORE:g}) for {gene}."
+    return attach(function_frame(ctx, gene, rows, scores), Mapped([gene], [], note))
+
+
+@dataclass(frozen=True)
+class TermScores:
+    """One gene's scores for every indexed term (arrays [n_terms])."""
+
+    logits: np.ndarray
+    z: np.ndarray
+    known: np.ndarray
+    rank: np.ndarray  # the ranker's score
+    calibrated: np.ndarray  # its confidence, for known terms too (what it would be as a prediction)
+
+
+def term_scores(ctx: Context, gene: str) -> TermScores:
+    """The gene's model score, z, known flag, ranker score and calibrated confidence for every indexed term."""
+    terms = ctx.term_columns
+    logits = ctx.index.gene_logits(gene).astype(np.float64)
+    z = (logits - terms["mean"]) / terms["std"]
+    known = np.zeros(len(logits), dtype=bool)
+    known[ctx.index.known_terms(gene)] = True
+    sim = ctx.model.predict([[gene]])[0]
+    vote = vote_for(sim, ctx.index.membership, terms["size"], exclude=ctx.index.gene_pos[gene], **VOTE)
+    rank = np.full(len(logits), -np.inf)
+    ranked = ctx.ranked_rows
+    rank[ranked] = rank_scores(z[ranked, None], vote[ranked, None], ctx.term_library[ranked])[:, 0]
+    calibrated = np.empty(len(logits))
+    for kind, rows in ctx.kind_rows.items():
+        calibrated[rows] = ctx.calibration.table(kind).confidence(rank[rows])
+    return TermScores(logits, z, known, rank, calibrated)
 
 
 def score_column(ctx: Context, raw: np.ndarray) -> np.ndarray:
@@ -101,68 +140,61 @@ def score_column(ctx: Context, raw: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-raw)) if ctx.model.scores_are_logits else raw
 
 
-def listed(ctx: Context, raw: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """The listing rule: z > 1.645, or (pure DAE only, whose scores are logits) logit > 0."""
-    keep = z > Z_LISTED
-    return keep | (raw > 0) if ctx.model.scores_are_logits else keep
-
-
-def gene_scores(ctx: Context, gene: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(logit, z, known) of one gene for every indexed term."""
-    terms = ctx.index.terms
-    logits = ctx.index.gene_logits(gene).astype(np.float64)
-    known = np.zeros(len(terms), dtype=bool)
-    known[ctx.index.known_terms(gene)] = True
-    return logits, (logits - terms["mean"].to_numpy()) / terms["std"].to_numpy(), known
-
-
-def function_frame(ctx: Context, gene: str, rows: np.ndarray, logits: np.ndarray, z: np.ndarray,
-                   known: np.ndarray) -> pd.DataFrame:
+def function_frame(ctx: Context, gene: str, rows: np.ndarray, scores: TermScores) -> pd.DataFrame:
     """predict_functions' columns for the given term rows of `gene`."""
-    terms = ctx.index.terms
+    terms = ctx.term_columns
+    known = scores.known[rows]
+    confidence = np.where(known, np.nan, scores.calibrated[rows])
     return with_kind_and_label(pd.DataFrame({
-        "library": terms.library.to_numpy()[rows], "term": terms.term.to_numpy()[rows],
-        "score": score_column(ctx, logits[rows]), "z": z[rows], "known": known[rows],
-        "term_auroc": terms.auroc.to_numpy()[rows].astype(np.float64), "term_size": terms["size"].to_numpy()[rows],
+        "library": terms["library"][rows], "term": terms["term"][rows], "confidence": confidence,
+        "strength": [strength(c, known=k) for c, k in zip(confidence, known)], "known": known,
+        "rank_score": scores.rank[rows], "z": scores.z[rows], "score": score_column(ctx, scores.logits[rows]),
+        "term_auroc": terms["auroc"][rows].astype(np.float64), "term_size": terms["size"][rows],
     }), exclude=[gene])
 
 
 def similar_genes(gene: str, k: int = 20, protein_coding_only: bool = True) -> pd.DataFrame:
-    """Nearest genes by the model's gene embeddings (cosine), with what each is known for; protein-coding genes
-    only unless `protein_coding_only` is false (pseudogenes and ncRNAs then take part too). Ranked by similarity
-    shrunk for genes known in few terms: similarity x n / (n + SUPPORT_PRIOR), n = n_known_terms.
+    """The genes the model puts with one gene, with what each is known for: ranked by the model's score of each
+    gene given the query alone (the similarity its predictions' neighbour vote reads), shrunk for genes known in
+    few terms: similarity x n / (n + SUPPORT_PRIOR), n = n_known_terms. Protein-coding genes only unless
+    `protein_coding_only` is false (pseudogenes and ncRNAs then take part too).
 
-    Columns: gene, name, similarity, n_known_terms (terms it is in, across indexed libraries: a measure of
-    how well studied it is), known_functions (labels of its 3 most specific terms, preferring 10+ genes, from
+    Columns: gene, name, similarity (the model's score of the gene given the query: the item-item head's
+    cosine-scale score, or a pure DAE's logit), n_known_terms (terms it is in, across indexed libraries: a measure
+    of how well studied it is), known_functions (labels of its 3 most specific terms, preferring 10+ genes, from
     the first of GO_BP, GO_Biological_Process_2023, KEGG, WikiPathways, GO_MF, GO_CC that annotates it).
     """
     ctx = context()
     gene = one_gene(gene, ctx.vocab_pos)
     if not 1 <= k <= 1000:
         raise InputError("k must be between 1 and 1000.")
-    allowed = protein_coding() if protein_coding_only else ctx.vocab_pos
-    rows, sims = ctx.index.nearest_genes(gene, min(len(ctx.index.genes) - 1, 4 * k + 50))
-    genes = [ctx.index.genes[r] for r in rows]
-    keep = np.array([i for i, g in enumerate(genes) if g in ctx.vocab_pos and g in allowed], dtype=np.int64)
-    support = np.array([len(ctx.index.known_terms(genes[i])) for i in keep], dtype=np.float64)
-    rank = sims[keep] * support / (support + SUPPORT_PRIOR) if SUPPORT_PRIOR else sims[keep]
-    chosen = np.argsort(-rank, kind="stable")[:k]
-    genes = [genes[keep[i]] for i in chosen]
-    df = pd.DataFrame({"gene": genes, "name": gene_names(genes), "similarity": sims[keep[chosen]].astype(np.float64),
+    sims = ctx.model.predict([[gene]])[0].astype(np.float64)
+    support = np.diff(ctx.index.membership.indptr).astype(np.float64)
+    rank = np.where(sims > 0, sims * support / np.maximum(support + SUPPORT_PRIOR, 1e-12), sims)
+    rank[~(ctx.coding if protein_coding_only else ctx.valid)] = -np.inf
+    rank[ctx.model.column[gene]] = -np.inf
+    chosen = np.argpartition(-rank, k)[:k]
+    chosen = chosen[np.argsort(-rank[chosen], kind="stable")]
+    chosen = chosen[np.isfinite(rank[chosen])]
+    genes = [ctx.model.genes[i] for i in chosen]
+    df = pd.DataFrame({"gene": genes, "name": gene_names(genes), "similarity": sims[chosen],
                        "n_known_terms": support[chosen].astype(np.int64),
-                       "known_functions": [best_known(ctx.index, g) for g in genes]})
+                       "known_functions": [best_known(ctx, g) for g in genes]})
     return attach(df, Mapped([gene]))
 
 
-def best_known(index: GeneIndex, gene: str, n: int = 3) -> list[str]:
+def best_known(ctx: Context, gene: str, n: int = 3) -> list[str]:
     """The gene's n most specific known terms (smallest, preferring 10+ genes) in the first FUNCTION_LIBRARIES
     library that has any."""
-    rows = index.known_terms(gene)
+    rows = ctx.index.known_terms(gene)
     if not len(rows):
         return []
-    terms = index.terms.iloc[rows].assign(tiny=lambda t: t["size"] < 10).sort_values(["tiny", "size"])
-    hits = next((terms[terms.library == lib] for lib in FUNCTION_LIBRARIES if (terms.library == lib).any()), terms)
-    return labels(hits.library.head(n).tolist(), hits.term.head(n).tolist(), exclude=[gene])
+    size = ctx.term_columns["size"][rows]
+    rows = rows[np.lexsort((size, size < 10))]
+    library = ctx.term_columns["library"][rows]
+    chosen = next((rows[library == lib] for lib in FUNCTION_LIBRARIES if (library == lib).any()), rows)[:n]
+    return labels(ctx.term_columns["library"][chosen].tolist(), ctx.term_columns["term"][chosen].tolist(),
+                  exclude=[gene])
 
 
 def gene_embeddings(genes: Iterable[str]) -> np.ndarray:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from gsfm_model.data.matrices import library_matrix
 
-from .genes import Z_LISTED, function_frame, gene_scores, similar_genes
+from .genes import LISTED_SCORE, Z_LISTED, function_frame, similar_genes, term_scores
 from .inputs import gene_list, one_gene
 from .sets import complete_gene_set, enrich
 from .state import Context, context
@@ -51,7 +51,8 @@ class Hypotheses:
     hypotheses: one row per hypothesis — id, subject (gene or genes tested), claim, library, term,
         strength ('strong' / 'moderate' / 'weak'), experiment_type, experiment, evidence (one-line summary).
     evidence: the rows behind each one — id, kind ('predicted_term', 'similar_gene', 'enrichment',
-        'predicted_gene'), item, value, detail.
+        'predicted_gene'), item, value (confidence of a predicted term, similarity of a gene, p-value of an
+        enrichment, z of a predicted gene), detail.
     unmapped, note: as for every tool.
     """
 
@@ -90,9 +91,10 @@ def _diverse(df: pd.DataFrame, k: int) -> pd.DataFrame:
 def _gene_hypotheses(symbol: str, k: int) -> Hypotheses:
     ctx = context()
     gene = one_gene(symbol, ctx.vocab_pos)
-    logits, z, known = gene_scores(ctx, gene)
-    rows = np.flatnonzero(~known)
-    preds = function_frame(ctx, gene, rows[np.argsort(-z[rows], kind="stable")][:200], logits, z, known)
+    scores = term_scores(ctx, gene)
+    rows = np.flatnonzero(~scores.known)
+    rows = rows[np.lexsort((-scores.rank[rows], -scores.calibrated[rows]))][:200]
+    preds = function_frame(ctx, gene, rows, scores)
     neighbours = similar_genes(gene, k=50)
     neighbour_rows = [ctx.index.gene_pos[g] for g in neighbours.gene]
     term_index = {(lib, t): j for j, (lib, t) in enumerate(zip(ctx.index.terms.library, ctx.index.terms.term))}
@@ -104,20 +106,23 @@ def _gene_hypotheses(symbol: str, k: int) -> Hypotheses:
         support = neighbours[col > 0]
         partners = ", ".join(support.gene.head(3)) or "the term's known members"
         kind, template = experiment_for(row.library, ctx.index.manifest["libraries"][row.library]["category"])
-        evidence.append((h, "predicted_term", row.label, float(row.z),
-                         f"{row.library}; score {row.score:.2f}; term AUROC {row.term_auroc:.2f}"))
+        evidence.append((h, "predicted_term", row.label, float(row.confidence),
+                         f"{row.library}; confidence {row.confidence:.2f}; rank score {row.rank_score:.1f}; "
+                         f"z {row.z:.1f}; term AUROC {row.term_auroc:.2f}"))
         evidence += [(h, "similar_gene", g, float(s), f"known member of the term; {n}")
                      for g, s, n in zip(support.gene.head(5), support.similarity.head(5), support.name.head(5))]
         hyps.append({
             "id": h, "subject": gene, "claim": f"{gene} takes part in '{row.label}' ({row.kind})",
-            "library": row.library, "term": row.term, "strength": strength(row.z, row.term_auroc, len(support)),
+            "library": row.library, "term": row.term, "strength": row.strength,
             "experiment_type": kind, "experiment": template.format(subject=gene, term=row.label, partners=partners),
-            "evidence": f"z {row.z:.1f}, term AUROC {row.term_auroc:.2f}; {len(support)} of its 50 nearest genes "
+            "evidence": f"confidence {row.confidence:.2f} (share of such predictions confirmed on held-out data); "
+                        f"{len(support)} of its 50 nearest genes "
                         f"are members" + (f" ({', '.join(support.gene.head(3))})" if len(support) else ""),
         })
-    listed = int((chosen.z > Z_LISTED).sum())
+    listed = int((chosen.rank_score >= LISTED_SCORE).sum())
     note = "" if listed == len(chosen) else (f"{len(chosen) - listed} of these do not pass the listing rule "
-                                             f"(z > {Z_LISTED}): they are the best remaining novel terms (weak).")
+                                             f"(rank score >= {LISTED_SCORE:g}): they are the best remaining novel "
+                                             f"terms (weak).")
     return Hypotheses(pd.DataFrame(hyps, columns=HYPOTHESIS_COLUMNS), pd.DataFrame(evidence, columns=EVIDENCE_COLUMNS),
                       [], note)
 

@@ -1,5 +1,5 @@
-"""The model, its index and the gene table, loaded once per process (thread-safe) and shared read-only by every
-tool; `configure(model_dir)` points the process at another model folder."""
+"""The model, its index, the calibration of its predictions and the gene table, loaded once per process
+(thread-safe) and shared read-only by every tool; `configure(model_dir)` points the process at another model folder."""
 from __future__ import annotations
 
 import os
@@ -9,12 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
+from gsfm_model.calibration import Calibration
 from gsfm_model.data.genes import load_gene_table
+from gsfm_model.data.kinds import library_kind
 from gsfm_model.data.libraries import available_libraries
 from gsfm_model.data.matrices import default_libraries, library_matrix
 from gsfm_model.data.paths import model_folder
 from gsfm_model.errors import DataError, InputError
+from gsfm_model.timesplit_data import MAX_TERM, MIN_TERM
 from index.store import GeneIndex
 
 
@@ -27,6 +31,12 @@ class Context:
     model_dir: Path
     vocab_pos: dict[str, int]
     valid: np.ndarray  # vocabulary entries that are official gene symbols
+    coding: np.ndarray  # vocabulary entries that are official protein-coding genes
+    term_columns: dict[str, np.ndarray]  # index.terms' columns as numpy arrays (read on every prediction)
+    term_library: np.ndarray  # int code of each indexed term's library (the ranker standardises within it)
+    ranked_rows: np.ndarray  # the terms predictions are ranked over: MIN_TERM..MAX_TERM genes, as calibrated
+    kind_rows: dict[str, np.ndarray]  # library kind -> its indexed term rows (the calibration is per kind)
+    calibration: Calibration
 
 
 _LOCK = threading.Lock()
@@ -58,7 +68,14 @@ def context() -> Context:
             vocab_pos = {g: i for i, g in enumerate(model.genes) if g in official}
             valid = np.zeros(len(model.genes), dtype=bool)
             valid[list(vocab_pos.values())] = True
-            _STATE["context"] = Context(model, index, Path(model_dir), vocab_pos, valid)
+            columns = {c: index.terms[c].to_numpy() for c in ("library", "term", "size", "mean", "std", "auroc")}
+            library = columns["library"]
+            coding = valid & np.isin(np.asarray(model.genes, dtype=object), list(protein_coding()))
+            _STATE["context"] = Context(model, index, Path(model_dir), vocab_pos, valid, coding, columns,
+                                        np.unique(library, return_inverse=True)[1],
+                                        np.flatnonzero(index.terms["size"].between(MIN_TERM, MAX_TERM).to_numpy()),
+                                        kind_rows(index.terms.library),
+                                        Calibration.load())
         return _STATE["context"]
 
 
@@ -102,3 +119,9 @@ def protein_coding() -> frozenset[str]:
         genes = load_gene_table()
         _STATE["coding"] = frozenset(genes.symbol[genes.gene_type == "protein-coding"])
     return _STATE["coding"]
+
+
+def kind_rows(library: pd.Series) -> dict[str, np.ndarray]:
+    """Library kind -> the rows of `library` (one library name per term) of that kind."""
+    kinds = library.map({lib: library_kind(lib) for lib in library.unique()}).to_numpy(object)
+    return {kind: np.flatnonzero(kinds == kind) for kind in set(kinds)}

@@ -6,7 +6,6 @@ are short; people get the same views as tables (`markdown_table`) and the full r
 """
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -22,32 +21,30 @@ GROUP_SHOWN = 2  # gene_functions view: novel rows per kind group
 PER_LIBRARY = 2  # gene_functions and enrich_genes views: rows per library
 NEIGHBOUR_TERMS = 1  # similar_genes view: known functions shown per neighbour
 # View columns the evidence line and tables show but the model does not read (its strength word includes them).
-NOT_FOR_MODEL = {"gene_functions": ("term_auroc", "library"), "enrich_genes": ("library",),
+NOT_FOR_MODEL = {"gene_functions": ("library",), "enrich_genes": ("library",),
                  "search_gene_sets": ("library",)}
 DESCRIPTION_CHARS = 90  # search_gene_sets view: description cut to about this length
+STRONG, MODERATE = 0.5, 0.2  # confidence bars of the strength words: more likely than not; one in five
 _TERM_ID_RE = re.compile(r"\b([A-Z]{2,}:\d{5,})\b")  # GO:0043518, MP:0000182, HP:0001250
 
 # -- the strength rule ----------------------------------------------------------------------------------------
 
 
-def strength(z: float | None = None, term_auroc: float = math.nan, support: int | None = None,
-             fdr: float | None = None, overlap: int = 0) -> str:
+def strength(confidence: float | None = None, fdr: float | None = None, overlap: int = 0,
+             known: bool = False) -> str:
     """The one strength rule, a word for a result row.
 
-    A predicted gene-term pair (z within the term, the term's completion AUROC when known, and when known the
-    number of the gene's 50 nearest genes in the term): strong = z >= 3, AUROC >= 0.8 and, if counted, 2+ such
-    neighbours; moderate = z >= 2 and, if neighbours were counted, AUROC >= 0.7 or 1+ neighbour.
-    An enrichment row (fdr, overlap): strong = FDR <= 1e-4 with 3+ genes; moderate = FDR <= 0.01.
-    Anything else is weak.
+    A predicted gene-term pair, from its calibrated confidence (the measured share of such predictions that were
+    confirmed): strong >= STRONG, moderate >= MODERATE, else weak; "known" for a term the gene is already in.
+    An enrichment row (fdr, overlap): strong = FDR <= 1e-4 with 3+ genes; moderate = FDR <= 0.01; else weak.
     """
     if fdr is not None:
         return "strong" if fdr <= 1e-4 and overlap >= 3 else "moderate" if fdr <= 0.01 else "weak"
-    auroc_ok = lambda bar: term_auroc != term_auroc or term_auroc >= bar  # noqa: E731  (NaN: unknown)
-    if z >= 3 and auroc_ok(0.8) and (support is None or support >= 2):
-        return "strong"
-    if z >= 2 and (support is None or (term_auroc == term_auroc and term_auroc >= 0.7) or support >= 1):
-        return "moderate"
-    return "weak"
+    if known:
+        return "known"
+    if confidence is None or confidence != confidence:
+        return "weak"
+    return "strong" if confidence >= STRONG else "moderate" if confidence >= MODERATE else "weak"
 
 
 # -- per-tool views -------------------------------------------------------------------------------------------
@@ -105,17 +102,18 @@ def _by_group(df: pd.DataFrame, per_group: int) -> pd.DataFrame:
 def functions_view(df: pd.DataFrame) -> pd.DataFrame:
     """A gene's predictions in the order a biologist reads them: functions (process or pathway, molecular
     function, component), then phenotypes and disease, then supporting evidence (domains, co-expression, TF
-    binding, papers). Novel predictions come first, best z first within each group (at most GROUP_SHOWN per
-    group and PER_LIBRARY per library); then a few terms the gene is already annotated to, marked known. A term
-    listed twice (two GO releases) is shown once."""
+    binding, papers). Novel predictions come first, most confident first within each group (at most GROUP_SHOWN
+    per group and PER_LIBRARY per library); then a few terms the gene is already annotated to, marked known. A
+    term listed twice (two GO releases) is shown once."""
     if "known" not in df.columns or df.empty:
         return df
     df = _labelled(_dedupe_terms(df))
     out = pd.concat([_by_group(df[~df["known"]], GROUP_SHOWN).head(NOVEL_SHOWN),
                      _by_group(df[df["known"]], KNOWN_SHOWN).head(KNOWN_SHOWN)])
-    out = out.assign(status=out["known"].map(lambda k: "known" if k else "novel"),
-                     strength=[strength(z, a) for z, a in zip(out.z, out.term_auroc)])
-    return _pick(out, ["label", "kind", "library", "z", "term_auroc", "strength", "status"])
+    out = out.assign(status=out["known"].map(lambda k: "known" if k else "novel"))
+    if "strength" not in out.columns:
+        out = out.assign(strength=[strength(c, known=k) for c, k in zip(out["confidence"], out["known"])])
+    return _pick(out, ["label", "kind", "library", "confidence", "strength", "status"])
 
 
 def _neighbours_view(df: pd.DataFrame) -> pd.DataFrame:
@@ -176,9 +174,9 @@ def summarize(name: str, args: dict[str, Any], result: Any, rows: int | None = N
 
 
 def _function_line(r: pd.Series) -> str:
-    status = f"{r['strength']} novel prediction" if r.get("status") == "novel" else "already annotated"
-    auroc = f", term AUROC {format_cell(r['term_auroc'])}" if r["term_auroc"] == r["term_auroc"] else ""
-    return f"{r['label']} ({r['kind']}; z {format_cell(r['z'])}{auroc}; {status})"
+    if r.get("status") != "novel":
+        return f"{r['label']} ({r['kind']}; already annotated)"
+    return f"{r['label']} ({r['kind']}; confidence {format_cell(r['confidence'])}; {r['strength']} novel prediction)"
 
 
 def _neighbour_line(r: pd.Series) -> str:

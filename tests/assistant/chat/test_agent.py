@@ -83,7 +83,7 @@ def test_prerouted_turn_streams_events_and_cites_evidence(small_tools):
 def test_asking_for_a_table_gets_the_tool_table(small_tools):
     assistant, _ = scripted(AIMessage("CDK1's predicted functions are below."))
     answer = assistant.ask("Show the predicted functions of CDK1 as a table.")
-    assert "gene_functions:\n\n| label | kind | library | z |" in answer.text
+    assert "gene_functions:\n\n| label | kind | library | confidence | strength | status |" in answer.text
     first_term = functions_view(answer.tool_calls[0].result)["label"].iloc[0]
     assert f"| {first_term[:50]}" in answer.text  # the rows the model was shown
     plain, _ = scripted(AIMessage("CDK1's predicted functions."))

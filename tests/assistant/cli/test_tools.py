@@ -12,4 +12,5 @@ def test_cli_twins_print_json(small_tools, capsys):
     rows = json.loads(capsys.readouterr().out)
     assert len(rows) == 3 and rows[0]["library"] == KEGG
     main(["predict-functions", "ATP5F1A", "--top", "5"])
-    assert "term_auroc" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "confidence" in out and "strength" in out

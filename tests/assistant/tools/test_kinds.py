@@ -55,11 +55,11 @@ def test_no_bare_domain_identifier_reaches_a_person_or_the_model(small_tools, ca
 
 @pytest.mark.parametrize("gene", ["C1orf112", "TMEM41B"])
 def test_a_genes_view_reads_functions_before_phenotypes_and_evidence(small_tools, gene):
-    """The real annotations of the gene, scored so that phenotype and evidence rows have the highest z."""
+    """The real annotations of the gene, scored so that phenotype and evidence rows are the most confident."""
     rows = small_tools.gene_annotations(gene)
     groups = rows.kind.map(GROUP_OF).to_numpy()
     assert {0, 1, 2} <= set(groups)  # functions, phenotypes, evidence: all three kinds of rows
-    frame = rows.assign(z=groups * 10.0 + np.linspace(1, 0, len(rows)), known=False, term_auroc=np.nan)
-    view = views.functions_view(frame.sort_values("z", ascending=False))
+    frame = rows.assign(confidence=groups * 0.1 + np.linspace(0.01, 0, len(rows)), known=False)
+    view = views.functions_view(frame.sort_values("confidence", ascending=False))
     shown = view.kind.map(GROUP_OF).tolist()
     assert shown[0] == 0 and shown == sorted(shown), view[["label", "kind"]]

@@ -128,21 +128,32 @@ def test_complete_gene_set_columns(tools):
     assert df.score.between(0, 1).all()
 
 
-def test_predict_functions_follows_the_reference_rule(tools):
+def test_predict_functions_lists_by_the_ranker_most_confident_first(tools):
+    from assistant.tools.genes import LISTED_SCORE
+    from assistant.tools.state import context
+    from assistant.tools.views import strength
+
     df = tools.predict_functions("ATP5F1A", top=100_000)
     assert len(df) > 0
-    assert list(df.columns) == ["library", "term", "kind", "label", "score", "z", "known", "term_auroc", "term_size"]
-    assert df.z.is_monotonic_decreasing
-    assert ((df.score > 0.5) | (df.z > 1.645)).all()
+    assert list(df.columns) == ["library", "term", "kind", "label", "confidence", "strength", "known", "rank_score",
+                                "z", "score", "term_auroc", "term_size"]
+    assert (df.rank_score >= LISTED_SCORE).all()
+    novel = df[~df.known]
+    assert novel.confidence.is_monotonic_decreasing and df[df.known].confidence.isna().all()
+    expected = context().calibration.confidence(novel.kind.to_numpy(), novel.rank_score.to_numpy())
+    np.testing.assert_allclose(novel.confidence, expected)  # the kind's calibrated rate for the ranker's score
+    assert [strength(c, known=k) for c, k in zip(df.confidence, df.known)] == df.strength.tolist()
     for row in df.itertuples():  # known = already a member of the term in its library
         lm = library_matrix(row.library)
         i = int(np.flatnonzero(lm.terms.term == row.term)[0])
         assert row.known == ("ATP5F1A" in set(lm.genes[lm.matrix[i].indices]))
     assert df.known.any()  # its oxidative phosphorylation pathways are among its top predictions
-    novel = tools.predict_functions("ATP5F1A", top=100_000, novel_only=True)
-    assert not novel.known.any() and len(novel) == (~df.known).sum()
+    only_novel = tools.predict_functions("ATP5F1A", top=100_000, novel_only=True)
+    assert not only_novel.known.any() and len(only_novel) == (~df.known).sum()
     only_kegg = tools.predict_functions("ATP5F1A", libraries=[KEGG], top=100_000)
     assert (only_kegg.library == KEGG).all()
+    with pytest.raises(InputError, match="top must be 1 or more"):
+        tools.predict_functions("ATP5F1A", top=-5)
 
 
 def test_similar_genes_of_a_proteasome_subunit_are_proteasome_genes(tools):
@@ -212,5 +223,6 @@ def test_similar_genes_are_protein_coding_unless_asked(tools, monkeypatch):
     assert genes  # the model knows some non-coding genes
     for gene in genes:
         assert set(tools.similar_genes(gene, k=30).gene) <= coding
-    wide = [set(tools.similar_genes(g, k=30, protein_coding_only=False).gene) for g in genes]
+    others = [g for g in table.symbol[table.gene_type != "protein-coding"] if g in tools.context().vocab_pos][:300]
+    wide = [set(tools.similar_genes(g, k=50, protein_coding_only=False).gene) for g in others]
     assert any(w - coding for w in wide)  # the others take part on request
