@@ -5,20 +5,26 @@ import argparse
 import dataclasses
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 
+from assistant.tools.inputs import read_gene_file
 from assistant.tools.views import display_frame
 from gsfm_model.cli import print_frame
 from gsfm_model.data.genes import split_gene_text
 
 
 def _genes(args: argparse.Namespace) -> list[str]:
-    """Genes from the positional arguments and/or --file (one or more per line; '-' = stdin)."""
+    """Genes from the positional arguments and/or --file (a list, or a CSV/TSV's gene column; '-' = stdin)."""
     genes = list(args.genes or [])
-    if args.file:
-        text = sys.stdin.read() if args.file == "-" else open(args.file, encoding="utf-8").read()
-        genes += split_gene_text(text)
+    if args.file == "-":
+        genes += split_gene_text(sys.stdin.read())
+    elif args.file:
+        found, note = read_gene_file(args.file, any_type=True)
+        if note != Path(args.file).name:
+            print(f"note: {note}", file=sys.stderr)
+        genes += found
     return genes
 
 
@@ -89,6 +95,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _background(args: argparse.Namespace) -> list[str] | None:
-    if not args.background:
-        return None
-    return split_gene_text(open(args.background, encoding="utf-8").read())
+    return read_gene_file(args.background, any_type=True)[0] if args.background else None

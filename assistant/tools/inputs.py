@@ -16,7 +16,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from gsfm_model.data.genes import NormalizedGenes, default_mapper, normalize, split_gene_text
+from gsfm_model.data.genes import (
+    ALIAS,
+    ENSEMBL,
+    ENTREZ,
+    RODENT,
+    UNKNOWN_SYMBOL,
+    NormalizedGenes,
+    default_mapper,
+    normalize,
+    split_gene_text,
+)
 from gsfm_model.data.gmt import parse_gmt
 from gsfm_model.errors import DataError, InputError
 
@@ -99,18 +109,33 @@ def one_gene(symbol: str | None, keep: set[str] | dict | None = None, where: str
     return gene
 
 
+def mapping_table(found: NormalizedGenes) -> pd.DataFrame:
+    """What every input became and why: columns input, symbol ('' when not mapped; 'A/B' when ambiguous), how."""
+    rows = [(raw, found.mapping.get(raw) or "/".join(found.ambiguous.get(raw, [])), why)
+            for raw, why in found.reasons.items()]
+    return pd.DataFrame(rows, columns=["input", "symbol", "how"])
+
+
 def mapping_report(mapped: Mapped, n_inputs: int, source: str) -> str:
-    """The one report of what a list's entries became, as markdown: counts, unmapped, ambiguous, renamed."""
+    """The one report of what a list's entries became, as markdown: counts, then the entries that were not plain
+    human symbols, grouped by what happened to them (IDs, orthologs, aliases, unmapped with the reason)."""
     found = mapped.found or NormalizedGenes(symbols=mapped.symbols)
-    lines = [f"**{len(mapped.symbols)} of {n_inputs} symbols mapped** ({source})."]
-    if found.unknown:
-        lines.append(f"- **Unmapped** ({len(found.unknown)}): {_named(found.unknown)}")
+    lines = [f"**{len(mapped.symbols)} of {n_inputs} entries mapped** ({source})."]
+    pairs = lambda items: ", ".join(f"{k} → {found.mapping[k]}" for k in items[:MAX_NAMED])  # noqa: E731
+    for reason, title in ((ENSEMBL, "Ensembl IDs"), (ENTREZ, "Entrez IDs"),
+                          (RODENT, "Mouse/rat symbols, mapped to the human gene of the same symbol"),
+                          (ALIAS, "Aliases and previous symbols, renamed")):
+        items = found.by_reason(reason)
+        if items:
+            lines.append(f"- **{title}** ({len(items)}): {pairs(items)}" + (" …" if len(items) > MAX_NAMED else ""))
     if found.ambiguous:
-        lines.append("- **Ambiguous aliases** (left out; use the official symbol): "
+        lines.append("- **Ambiguous** (left out; use the official symbol): "
                      + "; ".join(f"{k} → {'/'.join(v[:4])}" for k, v in list(found.ambiguous.items())[:MAX_NAMED]))
-    if found.renamed:
-        lines.append("- **Renamed** to official symbols: "
-                     + ", ".join(f"{k} → {v}" for k, v in list(found.renamed.items())[:MAX_NAMED]))
+    unknown = {}
+    for raw in found.unknown:
+        unknown.setdefault(found.reasons.get(raw, UNKNOWN_SYMBOL), []).append(raw)
+    for reason, items in unknown.items():
+        lines.append(f"- **Unmapped** ({len(items)}; {reason}): {_named(items)}")
     return "\n".join(lines)
 
 
@@ -135,19 +160,41 @@ def _table_genes(text: str, delimiter: str) -> list[str]:
     return _dedupe([r[column].strip() for r in rows if len(r) > column and not r[0].startswith("#")])
 
 
-def read_gene_file(path: str | Path) -> tuple[list[str], str]:
-    """Gene symbols from an uploaded txt/csv/tsv/gmt file, and a note on how the file was read.
-
-    A GMT file contributes its first gene set (the note names it and says how many were skipped).
-    Raises InputError for files that are too large, not text, or of an unsupported type.
-    """
+def read_text_file(path: str | Path) -> tuple[str, str]:
+    """The text of a file and a note ('' or how it was decoded): UTF-8 (with or without a BOM), else Windows-1252 /
+    Latin-1 with a note. A missing, unreadable, too large or binary file raises InputError naming it."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in UPLOAD_TYPES:
-        raise InputError(f"{path.name}: unsupported file type; upload one of {', '.join(UPLOAD_TYPES)}.")
+    if not path.is_file():
+        raise InputError(f"{path}: no such file." if not path.exists() else f"{path} is not a file.")
     size = path.stat().st_size
     if size > MAX_UPLOAD_BYTES:
         raise InputError(f"{path.name} is {size / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB.")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror}).") from exc
+    if b"\0" in data[:8192] or data[:4] in (b"PK\x03\x04", b"%PDF") or data[:2] == b"\x1f\x8b":
+        raise InputError(f"{path.name} is a binary file (e.g. a spreadsheet, PDF or archive); save it as plain text "
+                         f"or CSV/TSV and try again.")
+    try:
+        return data.decode("utf-8-sig"), ""
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), f"{path.name} is not UTF-8; read as Windows-1252/Latin-1"
+
+
+def read_gene_file(path: str | Path, any_type: bool = False) -> tuple[list[str], str]:
+    """Gene identifiers from a txt/csv/tsv/gmt file, and a note on how the file was read.
+
+    A CSV/TSV contributes its gene column (named like 'gene'/'symbol', else the first column); a GMT file its first
+    gene set (the note names it and says how many were skipped). any_type: read other suffixes as plain text (the
+    CLI); else (uploads) only UPLOAD_TYPES are accepted. Raises InputError for files that are missing, too large,
+    binary, or of an unsupported type.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in UPLOAD_TYPES and not any_type:
+        raise InputError(f"{path.name}: unsupported file type; upload one of {', '.join(UPLOAD_TYPES)}.")
+    text, decoded = read_text_file(path)
     if suffix == ".gmt":
         try:
             sets, _ = parse_gmt(path)
@@ -158,13 +205,10 @@ def read_gene_file(path: str | Path) -> tuple[list[str], str]:
         if len(sets) > 1:
             note += f" (the first of {len(sets)} sets; the others were ignored)"
         return _dedupe([g.strip() for g in genes]), note
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path.name} is not UTF-8 text; save it as plain text and upload it again.") from exc
+    note = "; ".join(filter(None, [path.name, decoded]))
     if suffix in (".csv", ".tsv", ".tab"):
-        return _table_genes(text, "," if suffix == ".csv" else "\t"), path.name
-    return _dedupe(split_gene_text(text)), path.name
+        return _table_genes(text, "," if suffix == ".csv" else "\t"), note
+    return _dedupe(split_gene_text(text)), note
 
 
 def collect_genes(text: str | None, file: str | None) -> tuple[list[str], str]:

@@ -90,13 +90,20 @@ def _background(background: str | Iterable[str] | None) -> set[str] | None:
 
 def _enrich(mapped: Mapped, names: list[str], bg: set[str] | None, min_overlap: int = 1) -> pd.DataFrame:
     """enrich for an already mapped list."""
+    if min_overlap < 0:
+        raise InputError(f"min_overlap must be 0 or more (got {min_overlap}).")
     if bg is not None:
+        if len(bg) < len(mapped.symbols):
+            raise InputError(f"The background has {len(bg)} genes, fewer than the {len(mapped.symbols)} genes of the "
+                             "list. A background is every gene that could have been in the list (e.g. all genes "
+                             "measured); give that, or leave it out to use each library's genes.")
         missing = [g for g in mapped.symbols if g not in bg]
         if missing:
             note = ". ".join(filter(None, [mapped.note, f"not in the background: {', '.join(missing[:20])}"]))
             mapped = Mapped([g for g in mapped.symbols if g in bg], mapped.unmapped + missing, note, mapped.found)
         if not mapped.symbols:
-            raise InputError("None of the genes is in the background.")
+            raise InputError("None of the genes is in the background: the background must hold every gene that "
+                             "could have been in the list, the list's genes included.")
     parts = [part for n in names if (part := ora_library(library_matrix(n), mapped.symbols, bg, min_overlap))]
     df = pd.DataFrame({c: np.concatenate([part[c] for part in parts]) for c in ENRICH_COLUMNS}) if parts \
         else pd.DataFrame(columns=ENRICH_COLUMNS)

@@ -150,7 +150,7 @@ def test_enrich_uploaded_file(client, tmp_path):
     summary, bars, enrichment, gsfm_enrichment, completed, downloads = client.predict(
         "", handle_file(str(path)), [], api_name="/enrich_genes"
     )
-    assert "7 of 8 symbols mapped" in summary and "NOTAGENE1" in summary and "p53 → TP53" in summary
+    assert "7 of 8 entries mapped" in summary and "NOTAGENE1" in summary and "p53 → TP53" in summary
     assert enrichment["data"] and gsfm_enrichment["data"] and completed["data"]
     top = min(enrichment["data"], key=lambda row: row[enrichment["headers"].index("fdr")])
     assert bars.count('class="gsfm-bar-row"') >= 2 and html.escape(top[0]) in bars  # the best term has a bar

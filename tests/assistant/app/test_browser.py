@@ -94,7 +94,7 @@ def test_gene_set_upload(page, tmp_path):
     page.wait_for_selector("#geneset-summary strong")
     _wait_idle(page)
     summary = page.inner_text("#geneset-summary")
-    assert "6 of 7 symbols mapped" in summary and "NOTAGENE1" in summary
+    assert "6 of 7 entries mapped" in summary and "NOTAGENE1" in summary
     page.screenshot(path=str(OUT / "gene-set.png"), full_page=True)
     page.get_by_role("button", name="Explain these results in the chat").click()
     page.locator("#chatbot").get_by_text("Attached: the gene list").wait_for()

@@ -33,7 +33,7 @@ def test_gene_set_page_computes_each_result_once(small_tools, counts):
     summary, bars, enrichment, augmented, completed, downloads, context = handlers.analyse_gene_set(GENES, None, [])
     # one normalisation; one completion; two enrichments: the list, and the list with the model's genes
     assert counts == {"normalize": 1, "_complete": 1, "_enrich": 2}
-    assert "7 of 8 symbols mapped" in summary and "NOTAGENE1" in summary
+    assert "7 of 8 entries mapped" in summary and "NOTAGENE1" in summary
     assert len(enrichment) and len(augmented) and completed.input.sum() == 7
     assert [c.name for c in context["results"]] == ["enrich_genes", "complete_gene_set"]
 
