@@ -3,7 +3,8 @@
 Every tool returns a pandas DataFrame (or, for `hypotheses`, a small dataclass of DataFrames) with the
 columns documented in its docstring. Conventions shared by all tools:
 
-- Gene lists are read by one parser and normalised (case, aliases, previous symbols) in `tools.inputs`.
+- Gene lists are read by one parser and normalised (case, aliases, previous symbols, Ensembl and Entrez IDs,
+  mouse/rat symbols) in `tools.inputs`.
 - Inputs that were not used are listed in `df.attrs["unmapped"]` (list of the input strings: unknown,
   ambiguous aliases, or genes the model/libraries do not contain) and explained in `df.attrs["note"]`
   (one line, '' when everything mapped). Dataclass results carry the same two fields.
@@ -13,7 +14,8 @@ columns documented in its docstring. Conventions shared by all tools:
   `configure(model_dir)` points the process at another model folder.
 
 Modules: `inputs` (gene lists in), `state` (the loaded model and index), `genes` (one gene: facts, functions,
-neighbours), `sets` (a gene list: completion, enrichment), `ora` (the enrichment kernel), `search`,
+neighbours), `sets` (a gene list: completion, enrichment), `ora` (the enrichment kernel), `tables` (expression
+tables), `ranked` (GSEA, a table's up/down enrichment), `gsea_kernel` (the GSEA kernel), `search`,
 `hypotheses`, `views` (how results are shown), `registry` (the tool table the chat and MCP use).
 """
 from .genes import (
@@ -28,13 +30,16 @@ from .genes import (
 from .hypotheses import EVIDENCE_COLUMNS, EXPERIMENTS, HYPOTHESIS_COLUMNS, Hypotheses, experiment_for, hypotheses
 from .inputs import MAX_GENES
 from .ora import ENRICH_COLUMNS
+from .ranked import GSEA_COLUMNS, enrich_table, gsea
 from .search import search_genes, search_terms
 from .sets import GeneSetAnalysis, analyse_gene_set, complete_gene_set, enrich, gsfm_enrich, similar_terms
 from .state import Context, configure, context, warm_up
+from .tables import ExpressionTable, read_table
 
 __all__ = [
-    "ENRICH_COLUMNS", "EVIDENCE_COLUMNS", "EXPERIMENTS", "FUNCTION_LIBRARIES", "HYPOTHESIS_COLUMNS", "MAX_GENES",
-    "Z_LISTED", "Context", "GeneSetAnalysis", "Hypotheses", "analyse_gene_set", "complete_gene_set", "configure",
-    "context", "enrich", "experiment_for", "gene_annotations", "gene_embeddings", "gene_info", "gsfm_enrich",
-    "hypotheses", "predict_functions", "search_genes", "search_terms", "similar_genes", "similar_terms", "warm_up",
+    "ENRICH_COLUMNS", "EVIDENCE_COLUMNS", "EXPERIMENTS", "FUNCTION_LIBRARIES", "GSEA_COLUMNS", "HYPOTHESIS_COLUMNS",
+    "MAX_GENES", "Z_LISTED", "Context", "ExpressionTable", "GeneSetAnalysis", "Hypotheses", "analyse_gene_set",
+    "complete_gene_set", "configure", "context", "enrich", "enrich_table", "experiment_for", "gene_annotations",
+    "gene_embeddings", "gene_info", "gsea", "gsfm_enrich", "hypotheses", "predict_functions", "read_table",
+    "search_genes", "search_terms", "similar_genes", "similar_terms", "warm_up",
 ]

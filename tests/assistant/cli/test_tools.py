@@ -50,3 +50,29 @@ def test_cli_reads_latin1_and_csv_files_and_refuses_bad_ones(small_tools, capsys
     small = tmp_path / "bg.txt"
     small.write_text("ISG15\nIFIT1\n")
     assert "fewer than the 3 genes" in _error(capsys, ["enrich", "ISG15", "IFIT1", "MX1", "--background", str(small)])
+
+
+def test_cli_gsea_and_enrich_table(small_tools, capsys, tmp_path):
+    import numpy as np
+
+    from assistant.main import main
+    from gsfm_model.data.matrices import library_matrix
+
+    genes = library_matrix(KEGG).genes[:400]
+    stat = np.random.default_rng(0).normal(size=len(genes))
+    ranked = tmp_path / "ranked.tsv"
+    ranked.write_text("gene\tstat\n" + "".join(f"{g}\t{s:.4f}\n" for g, s in zip(genes, stat)))
+    main(["gsea", str(ranked), "--libraries", KEGG, "--permutations", "200", "--json", "--top", "3"])
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 3 and {"nes", "fdr", "leading_edge"} <= set(rows[0])
+    de = tmp_path / "de.csv"
+    de.write_text('"","log2FoldChange","padj"\n' + "".join(
+        f'"{g}",{3 if g in INTERFERON else 0.1},{1e-9 if g in INTERFERON else 0.5}\n'
+        for g in INTERFERON + list(genes[:50])))
+    main(["enrich-table", str(de), "--libraries", KEGG, "--json", "--top", "2"])
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0]["direction"] == "up" and set(rows[0]["genes"]) <= set(INTERFERON)
+    assert "Unknown libraries ['NOPE']" in _error(capsys, ["enrich-table", str(de), "--libraries", "NOPE"])
+    short = tmp_path / "short.tsv"
+    short.write_text("gene\tstat\n" + "".join(f"{g}\t{i}\n" for i, g in enumerate(INTERFERON)))
+    assert "at least 50 genes" in _error(capsys, ["gsea", str(short)])
