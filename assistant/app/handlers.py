@@ -15,7 +15,8 @@ from assistant.tools.registry import computed_call
 from assistant.tools.views import display_frame
 from gsfm_model.errors import GSFMError
 
-from .render import bar_chart_html, gene_card, pca_2d, tool_step, write_tsvs
+from .plots import dot_plot
+from .render import gene_card, pca_2d, tool_step, write_tsvs
 
 MAP_NEIGHBOURS = 30
 SHOWN_ROWS = 100  # rows of an enrichment table sent to the browser (the TSV download has them all)
@@ -152,20 +153,21 @@ def explain_gene(symbol: str | None) -> tuple[str, None, gr.Tabs]:
 
 
 ENRICH_SHOWN = ["label", "kind", "library", "overlap", "term_size", "fdr", "odds_ratio", "genes"]
-GSFM_SHOWN = ["label", "kind", "library", "overlap", "fdr", "fdr_plain", "added_genes"]
+GSFM_SHOWN = ["label", "kind", "library", "overlap", "fdr", "added_genes", "model_fdr"]
 
 
-def analyse_gene_set(text: str | None, file: str | None, libraries: list[str] | None):
+def analyse_gene_set(text: str | None, file: str | None, libraries: list[str] | None,
+                     background: str | None = None):
     """Enrichment, GSFM-augmented enrichment and the GSFM-completed set for a pasted or uploaded list, each
     computed once; the results also go to the chat (see `explain_results`), which does not recompute them."""
     try:
         genes, note = collect_genes(text, file)
-        analysis = tools.analyse_gene_set(genes, libraries=libraries or None)
+        analysis = tools.analyse_gene_set(genes, libraries=libraries or None, background=background or None)
     except GSFMError as exc:
         raise gr.Error(str(exc)) from exc
     summary = mapping_report(analysis.mapped, len(genes), note)
     enrichment, augmented, completed = analysis.enrichment, analysis.gsfm_enrichment, analysis.completed
-    bars = bar_chart_html({"Enrichment": enrichment, "GSFM-augmented enrichment": augmented})
+    bars = dot_plot(enrichment)
     downloads = write_tsvs({"enrichment": enrichment, "gsfm_enrichment": augmented,
                             "augmented_gene_set": completed})
     symbols = analysis.mapped.symbols

@@ -1,4 +1,5 @@
-"""The Gradio app: a chat with the GSFM assistant, a gene page and a gene set (enrichment) page.
+"""The Gradio app: a chat with the GSFM assistant, a gene page, a gene set (enrichment) page and an experiment page
+(a DE table or ranked list: enrichment of its up/down genes, GSEA, plots).
 
 `gsfm app` (options in options.py) or `python -m assistant.app` starts it on http://127.0.0.1:7860.
 The GSFM model and indexes are loaded once per process and shared read-only by every session; each
@@ -19,6 +20,7 @@ from assistant.tools.inputs import MAX_UPLOAD_BYTES, UPLOAD_TYPES
 from gsfm_model.errors import GSFMError, InputError
 
 from . import handlers as h
+from .experiment import analyse_table, gsea_plot
 from .render import backend_banner
 from .suggest import gene_search_table, gene_suggestions, library_choices, suggest_genes
 
@@ -36,15 +38,7 @@ EXAMPLES = [
 
 CSS = """
 #backend-banner p { margin: 0; font-size: 0.92em; }
-.gsfm-bars { font-size: 0.88em; }
-.gsfm-bars h4 { margin: 0.3em 0; }
-.gsfm-bar-row { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr) 4.5em; gap: 0.5em;
-  align-items: center; margin: 2px 0; }
-.gsfm-bar-label { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-.gsfm-bar { height: 0.9em; border-radius: 3px; }
-.gsfm-bar-value { text-align: right; font-variant-numeric: tabular-nums; }
 """
-
 
 
 def _chat_tab() -> SimpleNamespace:
@@ -91,23 +85,52 @@ def _gene_set_tab() -> SimpleNamespace:
             upload = gr.File(label=f"…or upload a list (txt, csv, tsv, gmt; ≤ {MAX_UPLOAD_BYTES // 2**20} MB)",
                              file_types=UPLOAD_TYPES, type="filepath", height=120, elem_id="geneset-file")
             libraries = gr.Dropdown(choices=library_choices(), multiselect=True, label="Libraries (empty: all)")
+            background = gr.Textbox(lines=2, label="Background genes (optional: every gene that could have been "
+                                    "in the list, e.g. all measured genes)", elem_id="geneset-background")
             run = gr.Button("Run enrichment", variant="primary", elem_id="geneset-run")
     summary = gr.Markdown(elem_id="geneset-summary")
-    bars = gr.HTML()
+    bars = gr.Plot(label="Enrichment dot plot", elem_id="geneset-dots")
     enrichment = gr.Dataframe(label=f"Enrichment (top {h.SHOWN_ROWS}; the TSV has all)", max_height=380,
                               interactive=False)
-    gsfm_enrichment = gr.Dataframe(label=f"GSFM-augmented enrichment (top {h.SHOWN_ROWS}; fdr_plain: "
-                                   "the list alone)", max_height=380, interactive=False)
+    gsfm_enrichment = gr.Dataframe(label=f"What the model adds (top {h.SHOWN_ROWS}; fdr: your list, Fisher; "
+                                   "model_fdr: the model's genes against random lists)", max_height=380,
+                                   interactive=False)
     completed = gr.Dataframe(label="Augmented gene set (input = in your list)", max_height=320, interactive=False)
     with gr.Row():
         downloads = gr.File(label="Download (TSV)", file_count="multiple", interactive=False, scale=3)
         explain = gr.Button("Explain these results in the chat", scale=1, variant="primary")
-    return SimpleNamespace(pasted=pasted, upload=upload, libraries=libraries, run=run, explain=explain,
-                           outputs=[summary, bars, enrichment, gsfm_enrichment, completed, downloads])
+    return SimpleNamespace(pasted=pasted, upload=upload, libraries=libraries, background=background, run=run,
+                           explain=explain, outputs=[summary, bars, enrichment, gsfm_enrichment, completed, downloads])
 
 
-def _wire(chat: SimpleNamespace, gene: SimpleNamespace, sets: SimpleNamespace, tabs: gr.Tabs,
-          factory: h.AssistantFactory) -> None:
+def _experiment_tab() -> SimpleNamespace:
+    with gr.Row():
+        upload = gr.File(label="DE table or ranked list (CSV/TSV: DESeq2, edgeR, limma, Seurat, scanpy)",
+                         file_types=[".csv", ".tsv", ".tab", ".txt"], type="filepath", height=120,
+                         elem_id="experiment-file", scale=3)
+        with gr.Column(scale=2):
+            direction = gr.Radio(["up", "down", "all"], value="up", label="Genes to enrich (padj <= 0.05, "
+                                 "|log2FC| >= 1)", elem_id="experiment-direction")
+            libraries = gr.Dropdown(choices=library_choices(), multiselect=True, label="Libraries (empty: all)")
+            run = gr.Button("Analyse the table", variant="primary", elem_id="experiment-run")
+    summary = gr.Markdown(elem_id="experiment-summary")
+    dots = gr.Plot(label="Enrichment dot plot", elem_id="experiment-dots")
+    enrichment = gr.Dataframe(label="Enrichment of the selected genes (background: the table's genes)",
+                              max_height=320, interactive=False)
+    gsea = gr.Dataframe(label="Preranked GSEA of the whole table", max_height=320, interactive=False)
+    term = gr.Dropdown(label="GSEA term to plot", choices=[], elem_id="experiment-term")
+    curve = gr.Plot(label="GSEA running score", elem_id="experiment-curve")
+    with gr.Row():
+        downloads = gr.File(label="Download (TSV)", file_count="multiple", interactive=False, scale=3)
+        explain = gr.Button("Explain these results in the chat", scale=1, variant="primary",
+                            elem_id="experiment-explain")
+    return SimpleNamespace(upload=upload, direction=direction, libraries=libraries, run=run, term=term,
+                           curve=curve, explain=explain,
+                           outputs=[summary, dots, enrichment, gsea, term, curve, downloads])
+
+
+def _wire(chat: SimpleNamespace, gene: SimpleNamespace, sets: SimpleNamespace, exp: SimpleNamespace,
+          tabs: gr.Tabs, factory: h.AssistantFactory) -> None:
     """Connect the components to the handlers; the API names are `/chat`, `/gene_lookup` and `/enrich_genes`."""
     session = gr.State(None)  # this browser session's Assistant
     context = gr.State(None)  # what is attached to the next question: {"label", "text", "results"}
@@ -136,10 +159,16 @@ def _wire(chat: SimpleNamespace, gene: SimpleNamespace, sets: SimpleNamespace, t
     gene.explain.click(h.explain_gene, inputs=gene_symbol, outputs=[chat.question, context, tabs],
                        api_name=False).then(api_name=False, **chat_io)
 
-    sets.run.click(h.analyse_gene_set, inputs=[sets.pasted, sets.upload, sets.libraries], api_name="enrich_genes",
-                   outputs=[*sets.outputs, results])
+    sets.run.click(h.analyse_gene_set, inputs=[sets.pasted, sets.upload, sets.libraries, sets.background],
+                   api_name="enrich_genes", outputs=[*sets.outputs, results])
     sets.explain.click(h.explain_results, inputs=results, outputs=[chat.question, context, tabs],
                        api_name=False).then(api_name=False, **chat_io)
+    table_state, table_results = gr.State(None), gr.State(None)
+    exp.run.click(analyse_table, inputs=[exp.upload, exp.direction, exp.libraries], api_name="analyse_table",
+                  outputs=[*exp.outputs, table_state, table_results])
+    exp.term.change(gsea_plot, inputs=[exp.term, table_state], outputs=exp.curve, api_name=False)
+    exp.explain.click(h.explain_results, inputs=table_results, outputs=[chat.question, context, tabs],
+                      api_name=False).then(api_name=False, **chat_io)
 
 
 def build_app(backend: str | None = None) -> gr.Blocks:
@@ -155,7 +184,9 @@ def build_app(backend: str | None = None) -> gr.Blocks:
                 gene = _gene_tab()
             with gr.Tab("Gene set", id="geneset"):
                 sets = _gene_set_tab()
-        _wire(chat, gene, sets, tabs, factory)
+            with gr.Tab("Experiment", id="experiment"):
+                exp = _experiment_tab()
+        _wire(chat, gene, sets, exp, tabs, factory)
     demo.queue(default_concurrency_limit=4, max_size=64)
     return demo
 

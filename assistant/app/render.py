@@ -4,7 +4,6 @@ files. The only files written are TSV downloads inside a fresh temporary folder.
 from __future__ import annotations
 
 import dataclasses
-import html
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -127,29 +126,6 @@ def pca_2d(vectors: np.ndarray) -> np.ndarray:
     if out.shape[1] < 2:
         out = np.pad(out, ((0, 0), (0, 2 - out.shape[1])))
     return out
-
-
-def bar_chart_html(tables: dict[str, pd.DataFrame], top: int = 10) -> str:
-    """Horizontal bar charts (HTML) of −log10 FDR for the top terms of each enrichment table, side by side."""
-    colours = ["#4f7cac", "#c06c3e"]
-    blocks = []
-    for (title, df), colour in zip(tables.items(), colours, strict=False):
-        if df is None or df.empty:
-            blocks.append(f"<div><h4>{html.escape(title)}</h4><p>No terms.</p></div>")
-            continue
-        head = df.sort_values("fdr", kind="stable").head(top)
-        values = -np.log10(head.fdr.astype(float).clip(lower=1e-300))
-        peak = float(values.max()) or 1.0
-        rows = []
-        for term, lib, value in zip(head.get("label", head.term), head.library, values, strict=True):
-            tip = html.escape(f"{term} ({lib})")
-            width = max(2.0, 100.0 * float(value) / peak)
-            rows.append(f'<div class="gsfm-bar-row" title="{tip}"><span class="gsfm-bar-label">{html.escape(str(term))}'
-                        f'</span><div class="gsfm-bar" style="width:{width:.1f}%;background:{colour}"></div>'
-                        f'<span class="gsfm-bar-value">{value:.2f}</span></div>')
-        blocks.append(f"<div><h4>{html.escape(title)} <small>(−log10 FDR)</small></h4>{''.join(rows)}</div>")
-    return ('<div class="gsfm-bars" style="display:grid;grid-template-columns:1fr 1fr;gap:1.5em">'
-            + "".join(blocks) + "</div>")
 
 
 def write_tsvs(tables: dict[str, pd.DataFrame]) -> list[str]:

@@ -29,6 +29,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 
 from assistant.tools.inputs import ContextData, parse_context
 from assistant.tools.registry import SPECS, ToolBox, ToolCall
+from assistant.tools.tables import split_off_table, table_context
 from gsfm_model.errors import GSFMError, InputError
 
 from ..llm import LLMError, get_backend
@@ -199,7 +200,10 @@ class Assistant:
                 "paste long gene lists as context instead."
             )
         turn = _Turn()
-        data = parse_context(context)
+        question, table = split_off_table(question)
+        if table is None:
+            context, table = split_off_table(context)
+        data = parse_context(context) if table is None else table_context(table)
         screen = screen_question(question)
         self._toolbox.calls = []
         self._toolbox.context_genes = data.genes

@@ -52,7 +52,10 @@ def render_call(call: ToolCall) -> str:
         rows = "\n".join(f"- {line(r)}" for _, r in top.iterrows())
     else:
         rows = ", ".join(line(r) for _, r in top.iterrows())
-    return load_prompt(f"rules_{call.name}").format(subject=subject, n=len(top), rows=rows)
+    template = f"rules_{call.name}"
+    if call.name == "enrich_genes" and "status" in view.columns and not (view["status"] == "significant").any():
+        template = "rules_enrich_genes_none"  # nothing passes the bar: say so first, name no process as shared
+    return load_prompt(template).format(subject=subject, n=len(top), rows=rows)
 
 
 def rules_answer(plan: Plan, calls: list[ToolCall], screen: Screen, context: ContextData) -> str:
@@ -75,6 +78,8 @@ def input_notes(screen: Screen, context: ContextData) -> list[str]:
     if context.unknown:
         shown = ", ".join(context.unknown[:MAX_LISTED]) + (" ..." if len(context.unknown) > MAX_LISTED else "")
         out.append(f"{len(context.unknown)} entries of the pasted list are not human gene symbols: {shown}.")
+    if context.table_note:
+        out.append(f"The pasted text was read as {context.table_note}.")
     if context.dropped_lines:
         out.append(
             f"{context.dropped_lines} line(s) of the pasted text were not gene symbols (prose or instructions) "

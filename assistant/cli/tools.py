@@ -13,6 +13,7 @@ from assistant.tools.inputs import read_gene_file
 from assistant.tools.views import display_frame
 from gsfm_model.cli import print_frame
 from gsfm_model.data.genes import split_gene_text
+from gsfm_model.errors import InputError
 
 
 def _genes(args: argparse.Namespace) -> list[str]:
@@ -76,27 +77,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--top", type=int, default=50)
     for name, fn, help_ in (("enrich", tools.enrich, "Fisher enrichment against the libraries"),
                             ("gsfm-enrich", tools.gsfm_enrich, "enrichment of the GSFM-augmented set beside plain")):
-        p = add(name, help_, lambda a, fn=fn: fn(_genes(a), a.libraries, _background(a)).head(a.top), "list")
+        p = add(name, help_, lambda a, fn=fn: _rows(fn(_genes(a), a.libraries, _background(a)), a.top), "list")
         p.add_argument("--libraries", nargs="+", help="only these libraries (default: all but gene2pubmed)")
         p.add_argument("--background", help="file of background genes (default: each library's genes)")
         p.add_argument("--top", type=int, default=30, help="rows to print")
-    p = add("gsea", "preranked GSEA of a ranked list (gene and statistic columns) or an expression table",
-            lambda a: tools.gsea(a.file, a.libraries, a.min_size, a.max_size, a.permutations, a.seed).head(a.top))
-    p.add_argument("file", help="TSV/CSV: gene and statistic, or a DESeq2/edgeR/limma/Seurat/scanpy table")
-    p.add_argument("--libraries", nargs="+", help="only these libraries")
-    p.add_argument("--min-size", type=int, default=5)
-    p.add_argument("--max-size", type=int, default=500)
-    p.add_argument("--permutations", type=int, default=1000)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--top", type=int, default=30, help="rows to print")
-    p = add("enrich-table", "enrichment of an expression table's up/down genes against the table's genes",
-            lambda a: tools.enrich_table(a.file, a.direction, a.libraries, a.padj, a.min_lfc).head(a.top))
-    p.add_argument("file", help="a DESeq2/edgeR/limma/Seurat/scanpy table (CSV/TSV)")
-    p.add_argument("--direction", choices=["up", "down", "all"], default="up")
-    p.add_argument("--libraries", nargs="+", help="only these libraries")
-    p.add_argument("--padj", type=float, default=0.05, help="adjusted p cut-off (default 0.05)")
-    p.add_argument("--min-lfc", type=float, default=1.0, help="|log2 fold change| cut-off (default 1)")
-    p.add_argument("--top", type=int, default=30, help="rows to print")
+    _register_experiment(add, tools)
     p = add("search-terms", "gene sets matching free text", lambda a: tools.search_terms(" ".join(a.text), a.k))
     p.add_argument("text", nargs="+")
     p.add_argument("-k", type=int, default=10)
@@ -109,6 +94,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = add("hypotheses", "testable hypotheses with evidence and experiments",
             lambda a: tools.hypotheses(_genes(a), a.k), "list")
     p.add_argument("-k", type=int, default=5)
+
+
+def _register_experiment(add: Callable, tools) -> None:
+    """`gsfm gsea` and `gsfm enrich-table`: a ranked list or an expression table."""
+    p = add("gsea", "preranked GSEA of a ranked list (gene and statistic columns) or an expression table",
+            lambda a: _rows(tools.gsea(a.file, a.libraries, a.min_size, a.max_size, a.permutations, a.seed), a.top))
+    p.add_argument("file", help="TSV/CSV: gene and statistic, or a DESeq2/edgeR/limma/Seurat/scanpy table")
+    p.add_argument("--libraries", nargs="+", help="only these libraries")
+    p.add_argument("--min-size", type=int, default=5)
+    p.add_argument("--max-size", type=int, default=500)
+    p.add_argument("--permutations", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--top", type=int, default=30, help="rows to print")
+    p = add("enrich-table", "enrichment of an expression table's up/down genes against the table's genes",
+            lambda a: _rows(tools.enrich_table(a.file, a.direction, a.libraries, a.padj, a.min_lfc), a.top))
+    p.add_argument("file", help="a DESeq2/edgeR/limma/Seurat/scanpy table (CSV/TSV)")
+    p.add_argument("--direction", choices=["up", "down", "all"], default="up")
+    p.add_argument("--libraries", nargs="+", help="only these libraries")
+    p.add_argument("--padj", type=float, default=0.05, help="adjusted p cut-off (default 0.05)")
+    p.add_argument("--min-lfc", type=float, default=1.0, help="|log2 fold change| cut-off (default 1)")
+    p.add_argument("--top", type=int, default=30, help="rows to print")
+
+
+def _rows(df: pd.DataFrame, top: int) -> pd.DataFrame:
+    """The first `top` rows to print (top >= 1)."""
+    if top < 1:
+        raise InputError(f"--top must be 1 or more (got {top}).")
+    return df.head(top)
 
 
 def _background(args: argparse.Namespace) -> list[str] | None:

@@ -30,9 +30,9 @@ from .genes import (
 from .hypotheses import EVIDENCE_COLUMNS, EXPERIMENTS, HYPOTHESIS_COLUMNS, Hypotheses, experiment_for, hypotheses
 from .inputs import MAX_GENES
 from .ora import ENRICH_COLUMNS
-from .ranked import GSEA_COLUMNS, enrich_table, gsea
+from .ranked import GSEA_COLUMNS, gsea
 from .search import search_genes, search_terms
-from .sets import GeneSetAnalysis, analyse_gene_set, complete_gene_set, enrich, gsfm_enrich, similar_terms
+from .sets import GeneSetAnalysis, analyse_gene_set, complete_gene_set, enrich, enrich_table, gsfm_enrich, similar_terms
 from .state import Context, configure, context, warm_up
 from .tables import ExpressionTable, read_table
 

@@ -88,3 +88,13 @@ def normalise(es: np.ndarray, sizes: np.ndarray, grid: np.ndarray, null: np.ndar
         p[r_up] = (len(pos) - np.searchsorted(pos, es[r_up], "left") + 1) / (len(pos) + 1)
         p[r_down] = (len(neg) - np.searchsorted(neg, -es[r_down], "left") + 1) / (len(neg) + 1)
     return nes, p
+
+
+def running_sum(weights: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """The running sum [n] of one term (sorted member positions) along the ranking, for plots."""
+    n = len(weights)
+    hit = np.zeros(n, bool)
+    hit[positions] = True
+    w = np.where(hit, np.abs(np.asarray(weights, np.float64)), 0.0)
+    step = np.where(hit, w / max(w.sum(), 1e-300), -1.0 / max(n - hit.sum(), 1))
+    return np.cumsum(step)

@@ -243,6 +243,7 @@ class ContextData:
     genes: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     dropped_lines: int = 0
+    table_note: str = ""  # how a pasted expression table was read (`tables.table_context`)
 
 
 def _is_prose(tokens: list[str], line: str) -> bool:
@@ -255,29 +256,32 @@ def _is_prose(tokens: list[str], line: str) -> bool:
 
 
 def parse_context(text: str | None) -> ContextData:
-    """Gene symbols from text pasted into the chat (a list or a table): symbols kept in order, everything else
-    only counted; prose and instruction-like lines are dropped, so pasted text reaches the tools (and a language
-    model) only as official gene symbols."""
+    """Gene identifiers from text pasted into the chat (a list or a table): official symbols kept in order,
+    everything else only counted; prose and instruction-like lines are dropped, so pasted text reaches the tools
+    (and a language model) only as official gene symbols. Numbers are skipped, unless most entries are whole
+    numbers: then they are read as Entrez Gene IDs."""
     data = ContextData()
     mapper = default_mapper()
     seen: set[str] = set()
+    rows = []
     for line in (text or "").splitlines():
         tokens = split_gene_text(line)
-        if not tokens:
-            continue
-        if _is_prose(tokens, line):
+        if tokens and _is_prose(tokens, line):
             data.dropped_lines += 1
+        elif tokens:
+            rows.append(tokens)
+    tokens = [t for row in rows for t in row]
+    entrez = sum(t.isdigit() for t in tokens) >= max(3, 0.5 * len(tokens))
+    for token in tokens:
+        if (_NUMBER_RE.match(token) and not (entrez and token.isdigit())) or len(token) > 30:
             continue
-        for token in tokens:
-            if _NUMBER_RE.match(token) or len(token) > 30:
-                continue
-            hit = mapper.lookup(token)
-            if isinstance(hit, str):
-                if hit not in seen:
-                    seen.add(hit)
-                    data.genes.append(hit)
-            elif token not in data.unknown and _TOKEN_RE.fullmatch(token):
-                data.unknown.append(token)
+        hit = mapper.lookup(token)
+        if isinstance(hit, str):
+            if hit not in seen:
+                seen.add(hit)
+                data.genes.append(hit)
+        elif token not in data.unknown and _TOKEN_RE.fullmatch(token):
+            data.unknown.append(token)
     return data
 
 

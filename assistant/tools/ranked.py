@@ -1,5 +1,4 @@
-"""Tools for an experiment's whole result: preranked GSEA of a ranked list, and enrichment of an expression table's
-up- and down-regulated genes against the table's own genes."""
+"""Preranked GSEA of a ranked list (an experiment's whole result), on the array kernel `gsea_kernel`."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -15,9 +14,8 @@ from gsfm_model.errors import InputError
 from .gsea_kernel import enrichment_scores, normalise, null_scores, size_grid
 from .inputs import Mapped, attach
 from .ora import bh_fdr
-from .sets import _enrich
 from .state import libraries_or_default
-from .tables import MIN_ABS_LOG2FC, PADJ_MAX, ExpressionTable, read_table, split
+from .tables import ExpressionTable, read_table
 from .tables import ranking as table_ranking
 from .terms import with_kind_and_label
 
@@ -59,29 +57,38 @@ def gsea(ranked: pd.Series | pd.DataFrame | str | Path, libraries: Iterable[str]
     if not 100 <= permutations <= 100_000:
         raise InputError(f"permutations must be between 100 and 100,000 (got {permutations}).")
     series, mapped = _ranking(ranked)
-    genes, weights = series.index.to_numpy(), series.to_numpy()
-    pos = {g: i for i, g in enumerate(genes)}
-    parts = [_library_terms(name, pos, min_size, min(max_size, len(genes) - 1))
-             for name in libraries_or_default(libraries)]
-    parts = [p for p in parts if p is not None]
-    if not parts:
+    wanted = {name: None for name in libraries_or_default(libraries)}
+    df = score_terms(series, wanted, min_size, max_size, permutations, seed)
+    if df.empty:
         raise InputError(f"No term has {min_size}..{max_size} of the ranked genes.")
-    sizes = np.concatenate([np.diff(p[3]) for p in parts])
-    grid = size_grid(sizes)
-    null = null_scores(weights, grid, permutations, seed)
-    frames = [_score(name, terms, positions, offsets, weights, genes, grid, null)
-              for name, terms, positions, offsets in parts]
-    df = pd.concat(frames, ignore_index=True)
-    df = df.iloc[np.lexsort((-df.nes.abs().to_numpy(), df.p_value.to_numpy()))]
     return attach(with_kind_and_label(df, members="leading_edge"), mapped, permutations=permutations, seed=seed)
 
 
-def _library_terms(name: str, pos: dict[str, int], min_size: int, max_size: int):
-    """(library, terms, positions, offsets) of the library's terms with min..max ranked genes, or None."""
+def score_terms(series: pd.Series, wanted: dict[str, set[str] | None], min_size: int = 5, max_size: int = 500,
+                permutations: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """GSEA of a ranking (official symbol -> statistic, best first) over the wanted terms of each library (None:
+    all), those with min_size..max_size ranked genes: `GSEA_COLUMNS`, sorted by p_value then |nes|."""
+    genes, weights = series.index.to_numpy(), series.to_numpy(np.float64)
+    pos = {g: i for i, g in enumerate(genes)}
+    parts = [p for name, only in wanted.items()
+             if (p := _library_terms(name, pos, min_size, min(max_size, len(genes) - 1), only)) is not None]
+    if not parts:
+        return pd.DataFrame(columns=GSEA_COLUMNS)
+    grid = size_grid(np.concatenate([np.diff(p[3]) for p in parts]))
+    null = null_scores(weights, grid, permutations, seed)
+    df = pd.concat([_score(name, terms, positions, offsets, weights, genes, grid, null)
+                    for name, terms, positions, offsets in parts], ignore_index=True)
+    return df.iloc[np.lexsort((-df.nes.abs().to_numpy(), df.p_value.to_numpy()))].reset_index(drop=True)
+
+
+def _library_terms(name: str, pos: dict[str, int], min_size: int, max_size: int, only: set[str] | None = None):
+    """(library, terms, positions, offsets) of the library's terms (those in `only`) with min..max ranked genes,
+    or None."""
     lm = library_matrix(name)
     cols = np.array([pos.get(g, -1) for g in lm.genes])
+    rows = range(len(lm.terms)) if only is None else np.flatnonzero(lm.terms.term.isin(only).to_numpy())
     terms, chunks = [], []
-    for i in range(len(lm.terms)):
+    for i in rows:
         ranks = cols[lm.matrix[i].indices]
         ranks = np.sort(ranks[ranks >= 0])
         if min_size <= len(ranks) <= max_size:
@@ -100,28 +107,3 @@ def _score(name, terms, positions, offsets, weights, genes, grid, null) -> pd.Da
     edge = [list(genes[m[m <= k]] if e >= 0 else genes[m[m >= k]][::-1]) for m, k, e in zip(members, peak, es)]
     return pd.DataFrame({"library": name, "term": terms, "size": sizes, "es": es, "nes": nes, "p_value": p,
                          "fdr": bh_fdr(p), "leading_edge": edge})
-
-
-def enrich_table(table: ExpressionTable | pd.DataFrame | str | Path, direction: str = "up",
-                 libraries: Iterable[str] | str | None = None, padj_max: float = PADJ_MAX,
-                 min_abs_log2fc: float = MIN_ABS_LOG2FC, background: Iterable[str] | None = None) -> pd.DataFrame:
-    """Enrichment (`enrich`) of an expression table's up-, down- or all changed genes (padj <= padj_max,
-    |log2FC| >= min_abs_log2fc), one result per group (Seurat/scanpy clusters), against the table's own genes as
-    background unless one is given. Columns: group, direction, then `enrich`'s."""
-    if direction not in ("up", "down", "all"):
-        raise InputError(f"direction must be 'up', 'down' or 'all' (got {direction!r}).")
-    table = table if isinstance(table, ExpressionTable) else read_table(table)
-    bg = set(table.genes) if background is None else set(normalize(list(background)).symbols)
-    names, frames, notes = libraries_or_default(libraries), [], [table.mapped.note]
-    for group, lists in split(table, padj_max, min_abs_log2fc).items():
-        genes = lists["up"] + lists["down"] if direction == "all" else lists[direction]
-        if not genes:
-            notes.append(f"{group}: no {direction} gene at padj <= {padj_max:g}, |log2FC| >= {min_abs_log2fc:g}")
-            continue
-        df = _enrich(Mapped(genes), names, bg)
-        frames.append(df.assign(group=group, direction=direction))
-    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["group", "direction"])
-    df = df[["group", "direction", *[c for c in df.columns if c not in ("group", "direction")]]]
-    note = "; ".join(filter(None, notes + [f"background: the table's {len(bg):,} genes" if background is None
-                                           else f"background: {len(bg):,} genes given"]))
-    return attach(df, Mapped(table.mapped.symbols, table.mapped.unmapped, note, table.mapped.found))

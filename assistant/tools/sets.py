@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from gsfm_model.data.genes import normalize
 from gsfm_model.data.matrices import library_matrix
@@ -13,11 +15,13 @@ from gsfm_model.errors import InputError
 
 from .genes import score_column
 from .inputs import Mapped, attach, gene_list, map_genes
-from .ora import ENRICH_COLUMNS, ora_library
+from .ora import ENRICH_COLUMNS, bh_fdr, ora_library
 from .state import context, gene_names, libraries_or_default
-from .terms import with_kind_and_label
+from .tables import MIN_ABS_LOG2FC, PADJ_MAX, ExpressionTable, read_table, split
+from .terms import term_members, with_kind_and_label
+from .views import MAX_FDR
 
-MAX_FDR = 0.05  # the significance bar of augmented_only
+MODEL_PERMUTATIONS = 200  # random lists of the model-support test (gsfm_enrich), seed 0
 
 
 @dataclass
@@ -79,7 +83,8 @@ def enrich(genes: str | Iterable[str], libraries: Iterable[str] | str | None = N
     person reads it; a protein domain family is named by the overlapping genes), overlap (k), term_size (K),
     list_size (n), background_size (N), p_value, fdr, odds_ratio, z, combined_score, genes (the overlapping
     input genes). Terms with overlap >= min_overlap
-    (0 lists every tested term), sorted by p_value.
+    (0 lists every tested term), sorted by p_value. attrs["significant"]: the number of terms at FDR <= MAX_FDR;
+    when it is 0, attrs["note"] says that nothing is enriched.
     """
     return _enrich(map_genes(genes), libraries_or_default(libraries), _background(background), min_overlap)
 
@@ -113,18 +118,27 @@ def _enrich(mapped: Mapped, names: list[str], bg: set[str] | None, min_overlap: 
     note = mapped.note
     if outside:
         note = ". ".join(filter(None, [note, f"in no selected library: {', '.join(outside[:20])}"]))
-    return attach(df, Mapped(mapped.symbols, mapped.unmapped, note, mapped.found), libraries=names)
+    significant = int((df.fdr <= MAX_FDR).sum())
+    if not significant:
+        best = f" (best FDR {df.fdr.min():.2g})" if len(df) else ""
+        note = ". ".join(filter(None, [note, f"No term passes FDR <= {MAX_FDR:g}{best}: nothing is enriched"]))
+    return attach(df, Mapped(mapped.symbols, mapped.unmapped, note, mapped.found), libraries=names,
+                  significant=significant)
 
 
 def gsfm_enrich(genes: str | Iterable[str], libraries: Iterable[str] | str | None = None,
-                background: str | Iterable[str] | None = None, add: int = 50, max_fdr: float = 0.05) -> pd.DataFrame:
-    """Enrichment of the GSFM-augmented set (input + the model's `add` best new genes), beside the plain result.
+                background: str | Iterable[str] | None = None, add: int = 50, max_fdr: float = MAX_FDR
+                ) -> pd.DataFrame:
+    """Enrichment of the list (`enrich`: the Fisher test and its FDR, the only p-values about the experiment) with
+    what the model adds to each term.
 
-    Same test and columns as `enrich` (on the augmented list), plus: added_genes (model-added genes in the
-    overlap), p_value_plain and fdr_plain (the input list alone; NaN if no input gene is in the term),
-    augmented_only (fdr <= max_fdr only with augmentation). attrs["added"] lists the added genes.
-    Caveat: added genes were chosen because they co-occur with the input in gene sets, so augmented p-values
-    are optimistic; read them as "what the model adds", not as independent evidence.
+    Extra columns: added_genes (the model's `add` best new genes that are in the term), model_p and model_fdr (a
+    permutation test: the share of random lists of the same size, drawn from the model's genes, whose `add`
+    model-added genes include at least as many of the term's; BH within the library), model_supported
+    (model_fdr <= max_fdr with 2+ input genes in the term: one gene alone leads the model to its own terms).
+    The model's genes are not tested with Fisher's test: they were chosen from the very gene sets they would be
+    tested against, so such a p-value would be circular; the permutation test asks instead whether this list
+    leads the model to the term more than a random list does. attrs["added"] lists them.
     """
     return analyse_gene_set(genes, libraries, background, add, max_fdr).gsfm_enrichment
 
@@ -132,25 +146,58 @@ def gsfm_enrich(genes: str | Iterable[str], libraries: Iterable[str] | str | Non
 def analyse_gene_set(genes: str | Iterable[str], libraries: Iterable[str] | str | None = None,
                      background: str | Iterable[str] | None = None, add: int = 50,
                      max_fdr: float = MAX_FDR) -> GeneSetAnalysis:
-    """Plain enrichment, GSFM-augmented enrichment and the completed set of one list, each computed once."""
+    """Plain enrichment, the model's support for each term and the completed set of one list, each computed once."""
     ctx = context()
     mapped = map_genes(genes)
     names, bg = libraries_or_default(libraries), _background(background)
-    completed = _complete(ctx, mapped.restrict(ctx.vocab_pos, "the model"), add)
+    usable = mapped.restrict(ctx.vocab_pos, "the model")
+    completed = _complete(ctx, usable, add)
     added = completed.gene[~completed.input].tolist()
-    inputs = completed.gene[completed.input].tolist()
     plain = _enrich(mapped, names, bg)
-    augmented = _enrich(Mapped(inputs + added), names, bg)
-    key = ["library", "term"]
-    merged = augmented.merge(plain[key + ["p_value", "fdr"]].rename(columns={"p_value": "p_value_plain",
-                                                                                "fdr": "fdr_plain"}),
-                             on=key, how="left")
+    support = _model_support(ctx, usable.symbols, added, plain, add)
+    merged = plain.merge(support, on=["library", "term"], how="left")
     added_set = set(added)
-    merged["added_genes"] = [[g for g in gs if g in added_set] for gs in merged.genes]
-    merged["augmented_only"] = (merged.fdr <= max_fdr) & ~(merged.fdr_plain <= max_fdr)
-    unmapped = Mapped(inputs, plain.attrs["unmapped"], plain.attrs["note"])
-    merged = attach(merged, unmapped, added=added, libraries=plain.attrs["libraries"])
+    merged["added_genes"] = [[g for g in term_members(lib, t) if g in added_set]
+                             for lib, t in zip(merged.library, merged.term)]
+    merged["model_supported"] = (merged.model_fdr <= max_fdr) & (merged.overlap >= 2)
+    merged = attach(merged, Mapped(mapped.symbols, plain.attrs["unmapped"], plain.attrs["note"]), added=added,
+                    libraries=plain.attrs["libraries"])
     return GeneSetAnalysis(mapped, plain, merged, completed)
+
+
+def _model_support(ctx, inputs: list[str], added: list[str], plain: pd.DataFrame, add: int) -> pd.DataFrame:
+    """model_p and model_fdr of each term of `plain`: how often a random list of the same size (MODEL_PERMUTATIONS,
+    seed 0, drawn from the model's genes) gets at least as many of its `add` model-added genes in the term."""
+    rng = np.random.default_rng(0)
+    pool = np.flatnonzero(ctx.valid)
+    lists = [list(rng.choice(pool, len(inputs), replace=False)) for _ in range(MODEL_PERMUTATIONS)]
+    logits = np.asarray(ctx.model.predict([[ctx.model.genes[i] for i in cols] for cols in lists]), np.float64)
+    logits[:, ~ctx.valid] = -np.inf
+    logits[np.repeat(np.arange(len(lists)), len(inputs)), np.concatenate(lists)] = -np.inf
+    top = np.argpartition(-logits, add, axis=1)[:, :add]
+    frames = []
+    for lib, group in plain.groupby("library", sort=False):
+        lm = library_matrix(lib)
+        cols = np.array([lm.gene_pos.get(g, -1) for g in ctx.model.genes])
+        hits = cols[top]
+        rows, lists_of = np.nonzero(hits >= 0)
+        random_added = sparse.csr_matrix((np.ones(len(rows)), (hits[rows, lists_of], rows)),
+                                         shape=(len(lm.genes), len(lists)))
+        term_rows = _term_rows(lm, group.term)
+        null = np.asarray((lm.matrix[term_rows] @ random_added).todense())  # [terms, permutations]
+        mine = np.zeros(len(lm.genes))
+        mine[[lm.gene_pos[g] for g in added if g in lm.gene_pos]] = 1.0
+        observed = np.asarray(lm.matrix[term_rows] @ mine).ravel()
+        pval = np.where(observed > 0, ((null >= observed[:, None]).sum(1) + 1) / (len(lists) + 1), 1.0)
+        frames.append(pd.DataFrame({"library": lib, "term": group.term.to_numpy(), "model_p": pval,
+                                    "model_fdr": bh_fdr(pval)}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["library", "term", "model_p", "model_fdr"])
+
+
+def _term_rows(lm, terms: pd.Series) -> np.ndarray:
+    rows = {t: i for i, t in enumerate(lm.terms.term)}
+    return np.array([rows[t] for t in terms], dtype=np.int64)
 
 
 def similar_terms(genes: str | Iterable[str], k: int = 10) -> pd.DataFrame:
@@ -171,3 +218,28 @@ def similar_terms(genes: str | Iterable[str], k: int = 10) -> pd.DataFrame:
                        "similarity": sims.astype(np.float64), "term_size": terms["size"].to_numpy(),
                        "overlap": overlap.astype(np.int64)})
     return attach(with_kind_and_label(df), mapped)
+
+
+def enrich_table(table: ExpressionTable | pd.DataFrame | str | Path, direction: str = "up",
+                 libraries: Iterable[str] | str | None = None, padj_max: float = PADJ_MAX,
+                 min_abs_log2fc: float = MIN_ABS_LOG2FC, background: Iterable[str] | None = None) -> pd.DataFrame:
+    """Enrichment (`enrich`) of an expression table's up-, down- or all changed genes (padj <= padj_max,
+    |log2FC| >= min_abs_log2fc), one result per group (Seurat/scanpy clusters), against the table's own genes as
+    background unless one is given. Columns: group, direction, then `enrich`'s."""
+    if direction not in ("up", "down", "all"):
+        raise InputError(f"direction must be 'up', 'down' or 'all' (got {direction!r}).")
+    table = table if isinstance(table, ExpressionTable) else read_table(table)
+    bg = set(table.genes) if background is None else set(normalize(list(background)).symbols)
+    names, frames, notes = libraries_or_default(libraries), [], [table.mapped.note]
+    for group, lists in split(table, padj_max, min_abs_log2fc).items():
+        genes = lists["up"] + lists["down"] if direction == "all" else lists[direction]
+        if not genes:
+            notes.append(f"{group}: no {direction} gene at padj <= {padj_max:g}, |log2FC| >= {min_abs_log2fc:g}")
+            continue
+        df = _enrich(Mapped(genes), names, bg)
+        frames.append(df.assign(group=group, direction=direction))
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["group", "direction"])
+    df = df[["group", "direction", *[c for c in df.columns if c not in ("group", "direction")]]]
+    note = "; ".join(filter(None, notes + [f"background: the table's {len(bg):,} genes" if background is None
+                                           else f"background: {len(bg):,} genes given"]))
+    return attach(df, Mapped(table.mapped.symbols, table.mapped.unmapped, note, table.mapped.found))

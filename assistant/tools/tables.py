@@ -1,6 +1,7 @@
 """Expression tables as analysts' pipelines write them (DESeq2 `results`, edgeR `topTags`, limma `topTable`,
 Seurat `FindMarkers`/`FindAllMarkers`, scanpy `rank_genes_groups_df`): read, columns detected, genes mapped, and
-split into up- and down-regulated lists or turned into a ranking.
+split into up- and down-regulated lists (enriched against the table's own genes by `sets.enrich_table`) or
+turned into a ranking (for `ranked.gsea`).
 
 Detection reads the column names each tool writes (case-insensitive); any role can be named instead. The gene
 column is a named one (gene, names, symbol, ...) or else the row names (the unnamed first column of a CSV written
@@ -20,7 +21,7 @@ import pandas as pd
 from gsfm_model.data.genes import normalize
 from gsfm_model.errors import InputError
 
-from .inputs import Mapped, read_text_file
+from .inputs import ContextData, Mapped, read_text_file
 
 ROLES = {  # role -> column names, in order of preference (lower case)
     "gene": ("gene", "genes", "symbol", "gene_symbol", "gene_name", "names", "hgnc_symbol", "gene_id", "id",
@@ -154,3 +155,40 @@ def ranking(table: ExpressionTable, group: str | None = None) -> pd.Series:
         raise InputError("A ranking needs a stat/t/score or a log2 fold change column.")
     ranked = pd.Series(values.to_numpy(np.float64), index=frame.gene.to_numpy()).dropna()
     return ranked.iloc[np.argsort(-ranked.abs().to_numpy(), kind="stable")].groupby(level=0, sort=False).first()
+
+
+def split_off_table(text: str | None) -> tuple[str, ExpressionTable | None]:
+    """Prose and a pasted expression table found in text: a header naming a statistic column, then at least two
+    rows of which most have the header's number of fields. Returns (the text without the table, the table), or
+    (text, None) when there is none or it cannot be read (a list with a header is read as a list)."""
+    lines = (text or "").splitlines()
+    stats = {name for role in ("log2fc", "padj", "pvalue", "stat") for name in ROLES[role]}
+    for i, line in enumerate(lines):
+        sep = "\t" if "\t" in line else "," if "," in line else ";"
+        fields = [f.strip().strip('"').lower() for f in line.split(sep)]
+        if len(fields) < 2 or not set(fields) & stats:
+            continue
+        end = next((j for j in range(i + 1, len(lines)) if not lines[j].strip()), len(lines))
+        rows = lines[i + 1:end]
+        if len(rows) < 2 or sum(len(r.split(sep)) in (len(fields), len(fields) + 1) for r in rows) < 0.8 * len(rows):
+            return text or "", None
+        try:
+            table = read_table("\n".join(lines[i:end]) + "\n")
+        except InputError:
+            return text or "", None
+        return "\n".join(lines[:i] + lines[end:]).strip(), table
+    return text or "", None
+
+
+def table_context(table: ExpressionTable) -> ContextData:
+    """A pasted table as chat context: its up-regulated genes (else its down-regulated ones, else every gene), with
+    a note saying how it was read; unmapped entries are only the gene column's."""
+    lists = split(table)["all"] if "log2fc" in table.frame and "group" not in table.frame else None
+    genes, note = table.genes, f"a table of {len(table.genes)} genes (no log2FC column: every gene is used)"
+    if lists is not None:
+        up, down = lists["up"], lists["down"]
+        which = "up" if up else "down"
+        genes = up or down or table.genes
+        note = (f"a DE table: {len(up)} up and {len(down)} down at padj <= {PADJ_MAX:g}, |log2FC| >= "
+                f"{MIN_ABS_LOG2FC:g}; the {which} genes are used (ask for the others separately)")
+    return ContextData(genes=genes, unknown=list(table.mapped.unmapped), table_note=note)

@@ -8,6 +8,7 @@ from .results import (
     GROUP_SHOWN,
     KNOWN_SHOWN,
     LINES,
+    MAX_FDR,
     NEIGHBOUR_TERMS,
     NOT_FOR_MODEL,
     NOVEL_SHOWN,
@@ -25,8 +26,8 @@ from .results import (
 )
 
 __all__ = [
-    "DESCRIPTION_CHARS", "GROUP_OF", "GROUP_SHOWN", "KIND_GROUPS", "KIND_ORDER", "KNOWN_SHOWN", "LINES", "MAX_LIST",
-    "MAX_ROWS", "NEIGHBOUR_TERMS", "NOT_FOR_MODEL", "NOVEL_SHOWN", "PER_LIBRARY", "ROWS", "STEP_ROWS", "VIEWS",
-    "display_frame", "enrichment_view", "format_cell", "functions_view", "library_kind", "markdown_table", "notes",
-    "row_line", "strength", "summarize", "table_text", "term_key", "term_label", "top_result",
+    "DESCRIPTION_CHARS", "GROUP_OF", "GROUP_SHOWN", "KIND_GROUPS", "KIND_ORDER", "KNOWN_SHOWN", "LINES", "MAX_FDR",
+    "MAX_LIST", "MAX_ROWS", "NEIGHBOUR_TERMS", "NOT_FOR_MODEL", "NOVEL_SHOWN", "PER_LIBRARY", "ROWS", "STEP_ROWS",
+    "VIEWS", "display_frame", "enrichment_view", "format_cell", "functions_view", "library_kind", "markdown_table",
+    "notes", "row_line", "strength", "summarize", "table_text", "term_key", "term_label", "top_result",
 ]

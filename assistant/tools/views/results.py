@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .cells import MAX_ROWS, format_cell, table_text
@@ -24,6 +25,7 @@ NEIGHBOUR_TERMS = 1  # similar_genes view: known functions shown per neighbour
 NOT_FOR_MODEL = {"gene_functions": ("library",), "enrich_genes": ("library",),
                  "search_gene_sets": ("library",)}
 DESCRIPTION_CHARS = 90  # search_gene_sets view: description cut to about this length
+MAX_FDR = 0.05  # an enrichment row is significant at FDR <= MAX_FDR
 STRONG, MODERATE = 0.5, 0.2  # confidence bars of the strength words: more likely than not; one in five
 _TERM_ID_RE = re.compile(r"\b([A-Z]{2,}:\d{5,})\b")  # GO:0043518, MP:0000182, HP:0001250
 
@@ -79,16 +81,39 @@ def _labelled(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def enrichment_view(df: pd.DataFrame) -> pd.DataFrame:
-    """Enrichment rows best first by the plain test: input genes in the term, FDR, and what GSFM adds."""
-    out = df.sort_values("p_value_plain") if "p_value_plain" in df.columns else df.sort_values("p_value")
-    out = _labelled(_spread(_dedupe_terms(out), PER_LIBRARY)).copy()
+    """Enrichment rows, best first by the list's own Fisher test: significant rows (FDR <= MAX_FDR) grouped by kind
+    (processes and pathways first), then the best non-significant ones marked so; a term from two releases once.
+    For `gsfm_enrich`'s rows, also what the model adds and its permutation FDR (model_fdr)."""
+    out = _labelled(_dedupe_terms(df.sort_values("p_value", kind="stable")))
+    out = out.assign(status=["significant" if f <= MAX_FDR else "not significant" for f in out["fdr"]],
+                     overlap_k_of_n=[f"{k}/{n}" for k, n in zip(out["overlap"], out["term_size"])])
+    significant = _spread(_nested_under_specific(out[out["status"] == "significant"]), PER_LIBRARY)
+    groups = significant["kind"].map(lambda k: GROUP_OF.get(k, len(KIND_GROUPS)))
+    rest = _spread(out[out["status"] != "significant"], PER_LIBRARY)
+    out = pd.concat([significant.iloc[np.argsort(groups.to_numpy(), kind="stable")], rest])
+    out = out.rename(columns={"genes": "input_genes"})
+    columns = ["label", "kind", "library", "overlap_k_of_n", "fdr", "status", "input_genes", "related"]
     if "added_genes" in out.columns:
-        added = out["added_genes"].map(set)
-        out["input_genes"] = [[g for g in gs if g not in a] for gs, a in zip(out["genes"], added, strict=True)]
-        out = out.rename(columns={"fdr": "fdr_with_gsfm", "fdr_plain": "fdr"})
-        return _pick(out, ["label", "kind", "library", "input_genes", "fdr", "fdr_with_gsfm", "added_genes"])
-    return _pick(out.rename(columns={"genes": "input_genes"}),
-                 ["label", "kind", "library", "overlap", "term_size", "fdr", "odds_ratio", "input_genes"])
+        return _pick(out, columns + ["added_genes", "model_fdr"])
+    return _pick(out, columns + ["odds_ratio", "combined_score"])
+
+
+def _nested_under_specific(df: pd.DataFrame) -> pd.DataFrame:
+    """Near-duplicate terms (one library, the same input genes: a parent and its children) as one row, the most
+    specific (smallest) term, in the place of the group's best row; `related` names the others (up to 3)."""
+    if df.empty or "genes" not in df.columns:
+        return df.assign(related=[[] for _ in range(len(df))])
+    key = [(lib, frozenset(g)) for lib, g in zip(df["library"], df["genes"], strict=True)]
+    groups: dict = {}
+    for i, k in enumerate(key):
+        groups.setdefault(k, []).append(i)
+    keep, related = [], []
+    for members in groups.values():
+        best = min(members, key=lambda i: (df["term_size"].iat[i], i))
+        keep.append((members[0], best))
+        related.append([df["label"].iat[i] for i in members if i != best][:3])
+    order = sorted(range(len(keep)), key=lambda j: keep[j][0])
+    return df.iloc[[keep[j][1] for j in order]].assign(related=[related[j] for j in order])
 
 
 def _by_group(df: pd.DataFrame, per_group: int) -> pd.DataFrame:
@@ -186,10 +211,12 @@ def _neighbour_line(r: pd.Series) -> str:
 
 def _enrichment_line(r: pd.Series) -> str:
     genes = list(r.get("input_genes", []) or [])
-    text = f"{r['label']} ({r['kind']}; {len(genes)} input genes: {format_cell(genes)}; FDR {format_cell(r['fdr'])}"
+    text = (f"{r['label']} ({r['kind']}; {len(genes)} input genes: {format_cell(genes)}; FDR {format_cell(r['fdr'])}"
+            f"{'' if r.get('status', 'significant') == 'significant' else ', not significant'}")
     added = list(r.get("added_genes", []) or [])
     if added:
-        text += f"; GSFM adds {format_cell(added)}, FDR with them {format_cell(r['fdr_with_gsfm'])}"
+        text += (f"; the model adds {format_cell(added)} (model association FDR {format_cell(r['model_fdr'])}, "
+                 "against random lists)")
     return text + ")"
 
 

@@ -84,19 +84,40 @@ def test_gene_tab(page):
     page.screenshot(path=str(OUT / "gene.png"), full_page=True)
 
 
+def _upload_and_run(page, tab: str, prefix: str, path) -> str:
+    """Open `tab`, upload `path` to #<prefix>-file, press #<prefix>-run; the summary text once it is done."""
+    page.get_by_role("tab", name=tab).click()
+    page.set_input_files(f"#{prefix}-file input[type=file]", str(path))
+    page.locator(f"#{prefix}-file").get_by_text(path.stem[:8]).first.wait_for()
+    page.click(f"#{prefix}-run")
+    page.wait_for_selector(f"#{prefix}-summary strong")
+    _wait_idle(page)
+    return page.inner_text(f"#{prefix}-summary")
+
+
 def test_gene_set_upload(page, tmp_path):
     genes = tmp_path / "interferon.txt"
     genes.write_text("IFNG\nSTAT1\nIRF1\nCXCL10\nGBP1\nTAP1\nNOTAGENE1\n")
-    page.get_by_role("tab", name="Gene set").click()
-    page.set_input_files("#geneset-file input[type=file]", str(genes))
-    page.locator("#geneset-file").get_by_text("interferon").first.wait_for()
-    page.click("#geneset-run")
-    page.wait_for_selector("#geneset-summary strong")
-    _wait_idle(page)
-    summary = page.inner_text("#geneset-summary")
+    summary = _upload_and_run(page, "Gene set", "geneset", genes)
     assert "6 of 7 entries mapped" in summary and "NOTAGENE1" in summary
     page.screenshot(path=str(OUT / "gene-set.png"), full_page=True)
     page.get_by_role("button", name="Explain these results in the chat").click()
     page.locator("#chatbot").get_by_text("Attached: the gene list").wait_for()
     _wait_idle(page)
     page.screenshot(path=str(OUT / "chat-explain.png"), full_page=True)
+
+
+def test_experiment_table_to_plots_to_chat(page, tmp_path):
+    """DE-table upload -> dot plot -> GSEA running-score plot -> "Explain these results" in the chat."""
+    from tests.assistant.app.test_experiment import de_table
+
+    summary = _upload_and_run(page, "Experiment", "experiment", de_table(tmp_path))
+    assert "log2fc = log2FoldChange" in summary
+    page.locator("#experiment-dots img").first.wait_for()
+    page.locator("#experiment-curve img").first.wait_for()
+    page.screenshot(path=str(OUT / "experiment.png"), full_page=True)
+    page.click("#experiment-explain")
+    page.locator("#chatbot").get_by_text("Attached: the up genes").wait_for()
+    _wait_idle(page)
+    assert "enrich_genes" in page.locator("#chatbot .bot").last.inner_text()
+    page.screenshot(path=str(OUT / "chat-experiment.png"), full_page=True)

@@ -2,6 +2,7 @@
 import pytest
 
 from assistant.chat.agent import Assistant
+from assistant.tools.views import enrichment_view
 from gsfm_model.errors import InputError
 
 
@@ -26,7 +27,7 @@ def test_enrichment_of_a_pasted_list_with_injection(rules, injection):
     answer = rules.ask("Summarise this list.", context=injection)
     (call,) = answer.tool_calls
     assert call.name == "enrich_genes" and call.args["genes"] == ["MLH1", "MSH2", "MSH6", "PMS2", "EXO1"]
-    best = call.result.sort_values("p_value_plain").label.iloc[0]
+    best = enrichment_view(call.result).label.iloc[0]
     assert best in answer.text
     assert "HACKED" not in answer.text and "pirate" not in answer.text
     assert "FOOBAR1" in answer.text and "were ignored" in answer.text
@@ -70,3 +71,33 @@ def test_bad_input(rules, real_data):
     too_many = "\n".join(load_gene_table().symbol.head(6000))
     answer = rules.ask("Enrich this list.", context=too_many)
     assert answer.tool_calls[0].error and "could not answer" in answer.text
+
+
+def test_a_pasted_de_table_is_read_as_a_table(rules):
+    """Headers and numbers are not genes; the up genes are enriched, the down genes named separately."""
+    up = ["ISG15", "IFIT1", "IFIT3", "MX1", "OAS1", "IRF7", "STAT1", "RSAD2"]
+    rows = [f"{g}\t{3.1}\t1e-20" for g in up] + ["COL1A1\t-2.4\t1e-9", "ACTB\t0.1\t0.8", "NOTAGENE7\t2\t1e-5"]
+    answer = rules.ask("Explain these results:\ngene\tlog2FoldChange\tpadj\n" + "\n".join(rows))
+    (call,) = answer.tool_calls
+    assert call.name == "enrich_genes" and call.args["genes"] == up
+    assert "I don't know that gene" not in answer.text and "log2FoldChange" not in answer.text.split("read as")[0]
+    assert "read as a DE table: 8 up and 1 down" in answer.text and "NOTAGENE7" in answer.text
+
+
+def test_a_random_list_is_not_called_enriched(rules):
+    import numpy as np
+
+    from assistant.tools.state import context, protein_coding
+
+    pool = sorted(protein_coding() & set(context().vocab_pos))
+    checked = 0
+    for seed in range(5):
+        genes = list(np.random.default_rng(seed).choice(pool, 12, replace=False))
+        answer = rules.ask("Explain these genes: " + " ".join(genes))
+        (call,) = [c for c in answer.tool_calls if c.name == "enrich_genes"]
+        if (call.result.fdr <= 0.05).any():
+            continue  # this draw happens to share a significant term; the rule is about lists that do not
+        assert "No gene set is significantly enriched" in answer.text
+        assert "Gene sets enriched in the list" not in answer.text
+        checked += 1
+    assert checked >= 2  # most random lists share no significant term

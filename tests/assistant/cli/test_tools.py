@@ -47,6 +47,7 @@ def test_cli_reads_latin1_and_csv_files_and_refuses_bad_ones(small_tools, capsys
     assert "binary file" in _error(capsys, ["enrich", "--file", str(binary)])
     assert "no such file" in _error(capsys, ["enrich", "--file", str(tmp_path / "missing.txt")])
     assert "top must be 1 or more" in _error(capsys, ["predict-functions", "TP53", "--top", "-5"])
+    assert "--top must be 1 or more" in _error(capsys, ["enrich", "TP53", "MDM2", "--top", "-5"])
     small = tmp_path / "bg.txt"
     small.write_text("ISG15\nIFIT1\n")
     assert "fewer than the 3 genes" in _error(capsys, ["enrich", "ISG15", "IFIT1", "MX1", "--background", str(small)])

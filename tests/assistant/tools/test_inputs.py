@@ -44,3 +44,9 @@ def test_a_background_smaller_than_the_list_is_refused(real_data):
 
     with pytest.raises(InputError, match="fewer than the 3 genes of the list"):
         tools.enrich(["TP53", "MDM2", "CDKN1A"], background=["TP53", "MDM2"])
+
+
+def test_pasted_entrez_and_ensembl_ids_are_read(real_data):
+    assert parse_context("9636\n3434\n4599\n").genes == ["ISG15", "IFIT1", "MX1"]  # mostly whole numbers: Entrez
+    mixed = parse_context("ENSG00000187608.10, Isg15\nMX1 2.5 1e-5 7")
+    assert mixed.genes == ["ISG15", "MX1"]  # numbers beside symbols are values, not IDs

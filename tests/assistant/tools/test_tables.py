@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assistant.tools.ranked import enrich_table
+from assistant.tools.sets import enrich_table
 from assistant.tools.tables import read_table, split
 from gsfm_model.data.genes import load_gene_table
 from gsfm_model.data.matrices import library_matrix

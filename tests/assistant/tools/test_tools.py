@@ -8,6 +8,8 @@ import pytest
 from scipy.stats import false_discovery_control, fisher_exact
 
 from assistant.tools import genes as gene_tools
+from assistant.tools.sets import MODEL_PERMUTATIONS
+from assistant.tools.terms import term_members
 from gsfm_model.data.genes import load_gene_table
 from gsfm_model.data.matrices import library_matrix
 from gsfm_model.errors import InputError
@@ -188,13 +190,18 @@ def test_search_terms_returns_real_terms(tools):
         tools.search_terms(" ")
 
 
-def test_gsfm_enrich_flags_what_the_model_added(tools):
-    df = tools.gsfm_enrich(INTERFERON, libraries=[KEGG, "WikiPathway_2023_Human"], add=30)
+def test_gsfm_enrich_keeps_the_lists_test_and_tests_the_models_genes_by_permutation(tools):
+    libraries = [KEGG, "WikiPathway_2023_Human"]
+    df = tools.gsfm_enrich(INTERFERON, libraries=libraries, add=30)
+    plain = tools.enrich(INTERFERON, libraries=libraries)
     added = df.attrs["added"]
     assert len(added) == 30 and not set(added) & set(INTERFERON)
+    assert df[["term", "fdr"]].equals(plain[["term", "fdr"]])  # the p-values are the list's own, nothing else
     for row in df.head(50).itertuples():
-        assert set(row.added_genes) <= set(added) and set(row.added_genes) <= set(row.genes)
-        assert row.augmented_only == (row.fdr <= 0.05 and not row.fdr_plain <= 0.05)
+        assert set(row.added_genes) <= set(added) and set(row.added_genes) <= set(term_members(row.library, row.term))
+        assert 0 < row.model_p <= 1 and row.model_supported == (row.model_fdr <= 0.05 and row.overlap >= 2)
+    assert (df.model_p >= 1 / (MODEL_PERMUTATIONS + 1)).all()
+    assert (df.model_p[df.added_genes.map(len) == 0] == 1).all() and (df.added_genes.map(len) > 0).any()
 
 
 def test_hypotheses_are_structured_and_grounded(tools):

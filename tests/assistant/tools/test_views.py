@@ -40,3 +40,23 @@ def test_neighbour_and_search_views_are_short():
     hits = pd.DataFrame({"term": ["T"], "library": ["GO_BP"], "similarity": [0.7], "description": [long]})
     short = VIEWS["search_gene_sets"](hits)["description"].iloc[0]
     assert short.endswith("...") and len(short) <= DESCRIPTION_CHARS + 3 and long.startswith(short[:-3])
+
+
+def test_enrichment_view_reads_processes_first_nests_parents_and_marks_non_significant_rows():
+    from assistant.tools.views import enrichment_view
+
+    genes = ["A", "B", "C"]
+    df = pd.DataFrame({
+        "library": ["ARCHS4_TFs_Coexp", "GO_BP", "GO_BP", "GO_BP", "KEGG_2021_Human"],
+        "term": ["ZNFX1 human tf ARCHS4 coexpression", "response to virus (GO:0009615)",
+                 "defense response to virus (GO:0051607)", "response to stimulus (GO:0050896)", "Measles"],
+        "overlap": [3, 3, 3, 3, 1], "term_size": [300, 400, 200, 9000, 100],
+        "p_value": [1e-12, 1e-10, 1e-9, 1e-8, 0.2], "fdr": [1e-10, 1e-8, 1e-8, 1e-7, 0.6],
+        "odds_ratio": [9.0] * 5, "combined_score": [50.0] * 5, "genes": [genes, genes, genes, genes, ["A"]],
+    })
+    view = enrichment_view(df)
+    assert view.label.tolist()[0] == "defense response to virus (GO:0051607)"  # the most specific of the three
+    assert set(view.related.iat[0]) == {"response to virus (GO:0009615)", "response to stimulus (GO:0050896)"}
+    assert view.kind.tolist()[:2] == ["biological process or pathway", "co-expression"]  # a function before
+    assert view.status.tolist() == ["significant", "significant", "not significant"]  # co-expression evidence
+    assert view.overlap_k_of_n.iat[0] == "3/200"
