@@ -60,7 +60,7 @@ def build_server() -> Any:
     from mcp.server.mcpserver import MCPServer
 
     server = MCPServer("gsfm", instructions=INSTRUCTIONS)
-    for spec in SPECS.values():
+    for spec in (s for s in SPECS.values() if not s.needs_table):  # MCP has no pasted table
         server.add_tool(tool_function(spec), name=spec.name, description=spec.description)
     return server
 

@@ -54,8 +54,10 @@ def analyse_table(file: str | None, direction: str, libraries: list[str] | None)
                                        zip(gsea.library.head(TERMS_LISTED), gsea.term.head(TERMS_LISTED))]
     enriched = enrichment if enrichment is not None else pd.DataFrame(columns=ENRICH_SHOWN)
     genes = list(dict.fromkeys(g for gs in enriched.get("genes", []) for g in gs)) or table.genes[:200]
+    results = [computed_call("enrich_genes", {"genes": genes}, enriched)] if len(enriched) else []
+    results += [computed_call("gsea_ranked", {}, gsea)] if gsea is not None else []
     context = {"label": f"the {direction} genes of {Path(file).name} ({len(genes)} genes)", "text": "\n".join(genes),
-               "results": [computed_call("enrich_genes", {"genes": genes}, enriched)] if len(enriched) else []}
+               "results": results}
     tsvs = write_tsvs({k: v for k, v in (("table_enrichment", enrichment), ("gsea", gsea)) if v is not None})
     return (_summary(table, Path(file).name, direction, gsea_note), dot_plot(enriched),
             display_frame(enriched[[c for c in ENRICH_SHOWN if c in enriched]].head(SHOWN_ROWS)),

@@ -207,6 +207,7 @@ class Assistant:
         screen = screen_question(question)
         self._toolbox.calls = []
         self._toolbox.context_genes = data.genes
+        self._toolbox.context_table = table
         self._toolbox.given = list(results or [])
         if screen.unknown and not screen.genes and not data.genes:
             yield from self._finish(turn, question, data, unknown_gene_text(screen.unknown), "refusal", [])

@@ -20,6 +20,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("similar", re.compile(r"similar|neighbo|groups? with|related genes|genes (like|related)|functionally related"
                            r"|paralog|partner|interact|co-?occur|cluster|works? with|associated genes|closest genes",
                            re.I)),
+    ("gsea", re.compile(r"\bgsea\b|ranked list|whole (ranking|table|list)|(go|goes|going) (up or down|down or up)",
+                        re.I)),
     ("enrich", re.compile(r"enrich|over-?represent|gene list|these genes|this list|my genes|pasted|hits|"
                           r"what do (these|they) have in common|explain (the|my|this|these)", re.I)),
     ("search", SEARCH_RE),
@@ -84,6 +86,8 @@ def route(
         genes = list(last_genes)
     listed = context.genes or (genes if len(genes) >= 3 else [])
     intent = next((name for name, regex in _INTENTS if regex.search(question)), None)
+    if intent == "gsea" and not context.table_note:
+        intent = None  # GSEA needs a pasted table
     if intent == "search" and (genes or listed):
         intent = None  # "which pathways is TP53 in?" asks about the gene
     if intent is None:
@@ -103,6 +107,8 @@ def route(
         plan.calls = [("similar_genes", {"gene": genes[0]})]
     elif intent == "enrich":
         plan.calls = [("enrich_genes", list_args)]
+    elif intent == "gsea":
+        plan.calls = [("gsea_ranked", {}), ("enrich_genes", list_args)] if listed else [("gsea_ranked", {})]
     elif intent == "complete" and plan.genes:
         plan.calls = [("complete_gene_set", list_args)]
     elif intent == "hypotheses" and plan.genes:

@@ -53,8 +53,9 @@ def render_call(call: ToolCall) -> str:
     else:
         rows = ", ".join(line(r) for _, r in top.iterrows())
     template = f"rules_{call.name}"
-    if call.name == "enrich_genes" and "status" in view.columns and not (view["status"] == "significant").any():
-        template = "rules_enrich_genes_none"  # nothing passes the bar: say so first, name no process as shared
+    if call.name in ("enrich_genes", "gsea_ranked") and "status" in view.columns \
+            and not (view["status"] == "significant").any():
+        template += "_none"  # nothing passes the bar: say so first, name no process as shared
     return load_prompt(template).format(subject=subject, n=len(top), rows=rows)
 
 

@@ -64,6 +64,10 @@ class GeneListArgs(BaseModel):
     )
 
 
+class TableArgs(BaseModel):
+    """No arguments: the tool reads the expression table the user pasted or attached."""
+
+
 class SearchArgs(BaseModel):
     query: str = Field(description="Topic words, e.g. 'interferon gamma response'.")
 
@@ -76,6 +80,7 @@ class ToolSpec:
     description: str
     args_schema: type[BaseModel]
     call: Callable[..., Any]  # (library module, **llm args) -> result
+    needs_table: bool = False  # called with table= the pasted expression table (chat only, not MCP)
 
 
 SPECS: dict[str, ToolSpec] = {
@@ -107,6 +112,15 @@ SPECS: dict[str, ToolSpec] = {
             "with FDR, and what the GSFM model adds. Use when the user gives several genes or pastes a list.",
             GeneListArgs,
             lambda t, genes: t.gsfm_enrich(genes),
+        ),
+        ToolSpec(
+            "gsea_ranked",
+            "Preranked GSEA of the expression table (DE results) or ranked list the user pasted or attached: "
+            "which gene sets sit at the top or bottom of the whole ranking, with NES and FDR. Use for 'GSEA', "
+            "'ranked list', 'which pathways go up or down'.",
+            TableArgs,
+            lambda t, table: t.gsea(table),
+            needs_table=True,
         ),
         ToolSpec(
             "complete_gene_set",
@@ -142,6 +156,7 @@ class ToolBox:
     """
 
     context_genes: list[str] = field(default_factory=list)
+    context_table: Any = None  # the pasted expression table (`tables.ExpressionTable`), for table tools
     calls: list[ToolCall] = field(default_factory=list)
     on_call: Callable[[ToolCall], None] | None = None  # told when a call finishes
     given: list[ToolCall] = field(default_factory=list)
@@ -154,6 +169,9 @@ class ToolBox:
             values["genes"] = list(self.context_genes)
         return values
 
+    def _compute(self, spec: ToolSpec, args: dict[str, Any]) -> Any:
+        return spec.call(_tool_functions(), **args, **_table_args(spec, self))
+
     def run(self, name: str, args: dict[str, Any]) -> ToolCall:
         """Run tool `name`; errors become `ToolCall.error` (and an 'Error: ...' summary), never exceptions."""
         start = time.perf_counter()
@@ -165,7 +183,7 @@ class ToolBox:
             if name in GENE_LIST_TOOLS and not call.args["genes"]:
                 raise ValueError("no genes given and no gene list was pasted")
             done = next((c for c in self.given if c.name == name and c.args == call.args and not c.error), None)
-            call.result = done.result if done else SPECS[name].call(_tool_functions(), **call.args)
+            call.result = done.result if done else self._compute(SPECS[name], call.args)
             call.summary = summarize(name, call.args, call.result)
         except (GSFMError, KeyError, ValueError) as exc:
             call.error = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
@@ -175,6 +193,14 @@ class ToolBox:
         if self.on_call:
             self.on_call(call)
         return call
+
+
+def _table_args(spec: ToolSpec, box: ToolBox) -> dict[str, Any]:
+    if not spec.needs_table:
+        return {}
+    if box.context_table is None:
+        raise ValueError("no expression table was pasted or attached; paste a DE table or a ranked list")
+    return {"table": box.context_table}
 
 
 def computed_call(name: str, args: dict[str, Any], result: Any) -> ToolCall:

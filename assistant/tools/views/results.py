@@ -16,13 +16,14 @@ import pandas as pd
 from .cells import MAX_ROWS, format_cell, table_text
 from .kinds import GROUP_OF, KIND_GROUPS, library_kind, term_label
 
-ROWS = {"enrich_genes": 4, "gene_hypotheses": 3, "complete_gene_set": 8, "gene_functions": 8}  # per-tool
+# rows of each tool's view the language model reads
+ROWS = {"enrich_genes": 4, "gsea_ranked": 4, "gene_hypotheses": 3, "complete_gene_set": 8, "gene_functions": 8}
 NOVEL_SHOWN, KNOWN_SHOWN = 6, 2  # gene_functions view: novel rows, then known rows
 GROUP_SHOWN = 2  # gene_functions view: novel rows per kind group
 PER_LIBRARY = 2  # gene_functions and enrich_genes views: rows per library
 NEIGHBOUR_TERMS = 1  # similar_genes view: known functions shown per neighbour
 # View columns the evidence line and tables show but the model does not read (its strength word includes them).
-NOT_FOR_MODEL = {"gene_functions": ("library",), "enrich_genes": ("library",),
+NOT_FOR_MODEL = {"gene_functions": ("library",), "enrich_genes": ("library",), "gsea_ranked": ("library",),
                  "search_gene_sets": ("library",)}
 DESCRIPTION_CHARS = 90  # search_gene_sets view: description cut to about this length
 MAX_FDR = 0.05  # an enrichment row is significant at FDR <= MAX_FDR
@@ -160,7 +161,22 @@ def _search_view(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def gsea_view(df: pd.DataFrame) -> pd.DataFrame:
+    """GSEA rows, best first: significant ones (FDR <= MAX_FDR) grouped by kind, then the best others marked so;
+    the leading edge cut to its first 8 genes."""
+    out = _labelled(_dedupe_terms(df)).copy()
+    out["status"] = ["significant" if f <= MAX_FDR else "not significant" for f in out["fdr"]]
+    out["direction"] = ["top of the ranking" if n > 0 else "bottom of the ranking" for n in out["nes"]]
+    out["leading_edge"] = [list(e)[:8] for e in out["leading_edge"]]
+    significant = _spread(out[out["status"] == "significant"], PER_LIBRARY)
+    groups = significant["kind"].map(lambda k: GROUP_OF.get(k, len(KIND_GROUPS)))
+    out = pd.concat([significant.iloc[np.argsort(groups.to_numpy(), kind="stable")],
+                     _spread(out[out["status"] != "significant"], PER_LIBRARY)])
+    return _pick(out, ["label", "kind", "library", "direction", "nes", "fdr", "status", "leading_edge"])
+
+
 VIEWS: dict[str, Callable[[Any], pd.DataFrame]] = {
+    "gsea_ranked": gsea_view,
     "gene_functions": functions_view,
     "similar_genes": _neighbours_view,
     "gene_info": lambda df: _pick(df, ["symbol", "name", "gene_type", "location", "aliases", "in_model",
@@ -220,6 +236,12 @@ def _enrichment_line(r: pd.Series) -> str:
     return text + ")"
 
 
+def _gsea_line(r: pd.Series) -> str:
+    flag = "" if r["status"] == "significant" else ", not significant"
+    return (f"{r['label']} ({r['kind']}; {r['direction']}, NES {format_cell(r['nes'])}, FDR {format_cell(r['fdr'])}"
+            f"{flag}; leading edge: {format_cell(list(r['leading_edge']))})")
+
+
 def _search_line(r: pd.Series) -> str:
     return f"{r['label']} ({r['kind']}; similarity {format_cell(r['similarity'])})"
 
@@ -231,6 +253,7 @@ def _hypothesis_line(r: pd.Series) -> str:
 LINES: dict[str, Callable[[pd.Series], str]] = {
     "gene_functions": _function_line,
     "enrich_genes": _enrichment_line,
+    "gsea_ranked": _gsea_line,
     "search_gene_sets": _search_line,
     "gene_hypotheses": _hypothesis_line,
 }  # tools whose rows are listed one per line in prose (the others run on in one sentence)

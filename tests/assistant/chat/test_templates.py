@@ -101,3 +101,20 @@ def test_a_random_list_is_not_called_enriched(rules):
         assert "Gene sets enriched in the list" not in answer.text
         checked += 1
     assert checked >= 2  # most random lists share no significant term
+
+
+def test_gsea_of_a_pasted_table(rules):
+    """'Run GSEA' on a pasted DE table: the whole ranking, not the significant genes; no-LLM prose per row."""
+    import numpy as np
+
+    from gsfm_model.data.matrices import library_matrix
+
+    genes = list(library_matrix("KEGG_2021_Human").genes[:120])
+    stat = np.random.default_rng(0).normal(size=len(genes))
+    rows = "\n".join(f"{g},{s:.3f},{abs(s) / 10:.4f}" for g, s in zip(genes, stat))
+    answer = rules.ask("Run GSEA on this ranked list:\ngene,stat,padj\n" + rows)
+    names = [c.name for c in answer.tool_calls]
+    assert names[0] == "gsea_ranked" and not answer.tool_calls[0].error
+    assert len(answer.tool_calls[0].result) > 10 and "NES" in answer.text
+    plain = rules.ask("Run GSEA please")  # no table: no GSEA
+    assert "gsea_ranked" not in [c.name for c in plain.tool_calls]
