@@ -38,7 +38,17 @@ from .guards import Screen, cut_unfinished, drop_repeated_lines, screen_question
 from .lc_tools import langchain_tools
 from .prompts import load_prompt
 from .routing import Plan, route
-from .templates import context_note, input_notes, render_call, result_tables, rules_answer, sources_line
+from .templates import (
+    abstentions,
+    context_note,
+    end_on_a_finding,
+    input_notes,
+    only_enrichment_without_findings,
+    render_call,
+    result_tables,
+    rules_answer,
+    sources_line,
+)
 
 log = logging.getLogger(__name__)
 
@@ -277,7 +287,11 @@ class Assistant:
         text, removed = drop_ungrounded(drop_repeated_lines(text), evidence)
         text = drop_repeated_lines(text)  # a numbered loop repeats once its ungrounded numbers are dropped
         calls, shown = self._toolbox.calls, []  # results shown whole under the prose
-        if not text:  # the model only called tools, or nothing it wrote was grounded: say what the tools found
+        if not text or only_enrichment_without_findings(calls):  # nothing grounded, or nothing to claim: the
+            text = "\n\n".join(render_call(call) for call in calls)  # tools' own prose, which says so first
+        else:
+            text = "\n\n".join([*abstentions(calls), end_on_a_finding(text, calls)])
+        if not text.strip():
             text = "\n\n".join(render_call(call) for call in calls)
         elif TABLE_RE.search(question):
             shown = result_tables(calls)

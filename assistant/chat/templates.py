@@ -65,6 +65,7 @@ def rules_answer(plan: Plan, calls: list[ToolCall], screen: Screen, context: Con
     parts += input_notes(screen, context)
     if plan.intent == "help" or not calls:
         parts.append(load_prompt("rules_help"))
+    parts += abstentions([c for c in calls if c.name not in ENRICHMENT_TOOLS])  # enrichment prose says it itself
     parts += [render_call(call) for call in calls]
     return "\n\n".join(p for p in parts if p)
 
@@ -126,3 +127,48 @@ def result_tables(calls: list[ToolCall]) -> list[str]:
             rows = ROWS.get(call.name, MAX_ROWS)
             tables.append(f"{call.name}:\n\n{markdown_table(view, rows)}")
     return tables
+
+
+ENRICHMENT_TOOLS = ("enrich_genes", "gsea_ranked")
+
+
+def _nothing_significant(call: ToolCall) -> bool:
+    view = VIEWS[call.name](call.result)
+    return "status" in view.columns and not (view["status"] == "significant").any()
+
+
+def _weak_functions(call: ToolCall) -> bool:
+    view = VIEWS[call.name](call.result)
+    novel = view[view["status"] == "novel"] if "status" in view.columns else view.iloc[:0]
+    return not novel.empty and not novel["strength"].isin(["strong", "moderate"]).any()
+
+
+def abstentions(calls: list[ToolCall]) -> list[str]:
+    """Deterministic first sentences for results that support no claim: an enrichment with no significant term,
+    a gene whose predictions are all weak."""
+    out = []
+    for call in (c for c in calls if not c.error and c.result is not None):
+        if call.name in ENRICHMENT_TOOLS and _nothing_significant(call):
+            out.append(load_prompt("abstain_enrichment"))
+        elif call.name == "gene_functions" and _weak_functions(call):
+            out.append(load_prompt("abstain_functions").format(gene=call.args.get("gene", "the gene")))
+    return out
+
+
+def only_enrichment_without_findings(calls: list[ToolCall]) -> bool:
+    """Every successful call is an enrichment with no significant term: the model's prose is not kept."""
+    done = [c for c in calls if not c.error and c.result is not None]
+    return bool(done) and all(c.name in ENRICHMENT_TOOLS and _nothing_significant(c) for c in done)
+
+
+def end_on_a_finding(text: str, calls: list[ToolCall]) -> str:
+    """An answer that ends on a colon ('...the most significant are:') loses that sentence and ends instead on the
+    tools' best result, so it always states its key finding."""
+    stripped = text.rstrip()
+    if not stripped.endswith(":"):
+        return text
+    cut = max(stripped.rfind(". ", 0, len(stripped) - 1), stripped.rfind("\n", 0, len(stripped) - 1))
+    head = stripped[:cut + 1].rstrip() if cut > 0 else ""
+    best = next((top_result(c.name, VIEWS[c.name](c.result)) for c in calls
+                 if not c.error and c.name in VIEWS and c.result is not None), "")
+    return "\n\n".join(p for p in (head, f"Top result: {best}." if best else "") if p)

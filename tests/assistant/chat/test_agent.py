@@ -231,3 +231,28 @@ def test_a_sentence_naming_a_term_absent_from_the_results_is_removed(small_tools
     answer = assistant.ask(question)
     assert grounded in answer.text and absent not in norm(answer.text)
     assert answer.removed == [invented] and "(1 statement(s) of the model" in answer.text  # and it says so
+
+
+def test_a_model_that_calls_a_random_list_enriched_is_overruled(small_tools):
+    """No term passes FDR 0.05: the answer says so first and the model's 'shared process' is not kept."""
+    import numpy as np
+
+    from assistant.tools.state import context, protein_coding
+
+    pool = sorted(protein_coding() & set(context().vocab_pos))
+    for seed in range(10):
+        genes = list(np.random.default_rng(seed).choice(pool, 12, replace=False))
+        if not (small_tools.enrich(genes).fdr <= 0.05).any():
+            break
+    assistant, _ = scripted(AIMessage("These genes share the biological process of thickened mitral valve cusp."))
+    text = assistant.ask("What do these genes have in common? " + " ".join(genes)).text
+    assert text.split("\n\n")[0].startswith("No gene set is significantly enriched")
+    assert "thickened mitral valve" not in text and "Gene sets enriched in the list" not in text
+
+
+def test_an_answer_never_ends_on_a_colon(small_tools):
+    genes = "ISG15 IFIT1 IFIT3 MX1 OAS1 IRF7 STAT1 IFI6"
+    assistant, _ = scripted(AIMessage("These genes are enriched for several gene sets. The most significant are:"))
+    answer = assistant.ask(f"Explain these genes: {genes}")
+    prose = answer.text.split("\n\nEvidence:")[0].rstrip()
+    assert not prose.endswith(":") and "Top result:" in prose and "most significant are" not in prose
