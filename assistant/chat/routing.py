@@ -18,7 +18,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("complete", re.compile(r"\bcomplet|missing|\bexpand|\bextend|augment|what (other|else|more) genes? "
                             r"(belong|should|might|could|would)|add (more )?genes", re.I)),
     ("similar", re.compile(r"similar|neighbo|groups? with|related genes|genes (like|related)|functionally related"
-                           r"|paralog|partner|interact|co-?occur|cluster|works? with|associated genes|closest genes",
+                           r"|paralog|partner|interact|co-?occur|cluster|works? with|associated genes|closest genes"
+                           r"|behaves? (most )?like|most like|resembl",
                            re.I)),
     ("gsea", re.compile(r"\bgsea\b|ranked list|whole (ranking|table|list)|(go|goes|going) (up or down|down or up)",
                         re.I)),

@@ -11,6 +11,7 @@ from assistant.tools.inputs import ContextData, parse_context
     [
         ("What might C1orf112 do?", None, "gene", "gene_functions"),
         ("Which genes group with TMEM41B?", None, "similar", "similar_genes"),
+        ("Which genes behave most like TMEM263 across gene sets?", None, "similar", "similar_genes"),
         ("Brainstorm testable hypotheses for FAM210A.", None, "hypotheses", "gene_hypotheses"),
         ("Find gene sets about interferon gamma response.", None, "search", "search_gene_sets"),
         ("Explain the enrichment of TP53 MDM2 CDKN1A BAX BBC3.", None, "enrich", "enrich_genes"),
