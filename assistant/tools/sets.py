@@ -18,7 +18,7 @@ from .inputs import Mapped, attach, gene_list, map_genes
 from .ora import ENRICH_COLUMNS, bh_fdr, ora_library
 from .state import context, gene_names, libraries_or_default
 from .tables import MIN_ABS_LOG2FC, PADJ_MAX, ExpressionTable, read_table, split
-from .terms import term_members, with_kind_and_label
+from .terms import term_rows, with_kind_and_label
 from .views import MAX_FDR
 
 MODEL_PERMUTATIONS = 200  # random lists of the model-support test (gsfm_enrich), seed 0
@@ -156,18 +156,16 @@ def analyse_gene_set(genes: str | Iterable[str], libraries: Iterable[str] | str 
     plain = _enrich(mapped, names, bg)
     support = _model_support(ctx, usable.symbols, added, plain, add)
     merged = plain.merge(support, on=["library", "term"], how="left")
-    added_set = set(added)
-    merged["added_genes"] = [[g for g in term_members(lib, t) if g in added_set]
-                             for lib, t in zip(merged.library, merged.term)]
     merged["model_supported"] = (merged.model_fdr <= max_fdr) & (merged.overlap >= 2)
     merged = attach(merged, Mapped(mapped.symbols, plain.attrs["unmapped"], plain.attrs["note"]), added=added,
-                    libraries=plain.attrs["libraries"])
+                    libraries=plain.attrs["libraries"], significant=plain.attrs["significant"])
     return GeneSetAnalysis(mapped, plain, merged, completed)
 
 
 def _model_support(ctx, inputs: list[str], added: list[str], plain: pd.DataFrame, add: int) -> pd.DataFrame:
-    """model_p and model_fdr of each term of `plain`: how often a random list of the same size (MODEL_PERMUTATIONS,
-    seed 0, drawn from the model's genes) gets at least as many of its `add` model-added genes in the term."""
+    """added_genes, model_p and model_fdr of each term of `plain`: the list's model-added genes in the term, and how
+    often a random list of the same size (MODEL_PERMUTATIONS, seed 0, drawn from the model's genes) gets at least
+    as many of its `add` model-added genes in the term."""
     rng = np.random.default_rng(0)
     pool = np.flatnonzero(ctx.valid)
     lists = [list(rng.choice(pool, len(inputs), replace=False)) for _ in range(MODEL_PERMUTATIONS)]
@@ -180,24 +178,22 @@ def _model_support(ctx, inputs: list[str], added: list[str], plain: pd.DataFrame
         lm = library_matrix(lib)
         cols = np.array([lm.gene_pos.get(g, -1) for g in ctx.model.genes])
         hits = cols[top]
-        rows, lists_of = np.nonzero(hits >= 0)
-        random_added = sparse.csr_matrix((np.ones(len(rows)), (hits[rows, lists_of], rows)),
+        which_list, slot = np.nonzero(hits >= 0)
+        random_added = sparse.csr_matrix((np.ones(len(which_list)), (hits[which_list, slot], which_list)),
                                          shape=(len(lm.genes), len(lists)))
-        term_rows = _term_rows(lm, group.term)
-        null = np.asarray((lm.matrix[term_rows] @ random_added).todense())  # [terms, permutations]
-        mine = np.zeros(len(lm.genes))
-        mine[[lm.gene_pos[g] for g in added if g in lm.gene_pos]] = 1.0
-        observed = np.asarray(lm.matrix[term_rows] @ mine).ravel()
+        rows = term_rows(lib)
+        terms = lm.matrix[np.array([rows[t] for t in group.term], dtype=np.int64)]
+        null = np.asarray((terms @ random_added).todense())  # [terms, permutations]
+        mine = np.array(sorted(lm.gene_pos[g] for g in added if g in lm.gene_pos), dtype=np.int64)
+        in_term = terms[:, mine].tocsr()  # the list's added genes in each term
+        observed = np.diff(in_term.indptr)
         pval = np.where(observed > 0, ((null >= observed[:, None]).sum(1) + 1) / (len(lists) + 1), 1.0)
-        frames.append(pd.DataFrame({"library": lib, "term": group.term.to_numpy(), "model_p": pval,
-                                    "model_fdr": bh_fdr(pval)}))
+        frames.append(pd.DataFrame({
+            "library": lib, "term": group.term.to_numpy(), "model_p": pval, "model_fdr": bh_fdr(pval),
+            "added_genes": [sorted(lm.genes[mine[in_term.indices[a:b]]].tolist())
+                            for a, b in zip(in_term.indptr[:-1], in_term.indptr[1:])]}))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["library", "term", "model_p", "model_fdr"])
-
-
-def _term_rows(lm, terms: pd.Series) -> np.ndarray:
-    rows = {t: i for i, t in enumerate(lm.terms.term)}
-    return np.array([rows[t] for t in terms], dtype=np.int64)
+        columns=["library", "term", "model_p", "model_fdr", "added_genes"])
 
 
 def similar_terms(genes: str | Iterable[str], k: int = 10) -> pd.DataFrame:

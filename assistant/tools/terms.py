@@ -15,14 +15,15 @@ SHARED_SHOWN = 3  # member genes named in a domain family's label
 
 
 @lru_cache(maxsize=64)
-def _rows(library: str) -> dict[str, int]:
+def term_rows(library: str) -> dict[str, int]:
+    """Term name -> its row in the library's matrix (cached)."""
     return {t: i for i, t in enumerate(library_matrix(library).terms.term)}
 
 
 def term_members(library: str, term: str) -> list[str]:
     """The genes of one term of a library (sorted)."""
     lm = library_matrix(library)
-    row = _rows(library).get(term)
+    row = term_rows(library).get(term)
     return [] if row is None else sorted(lm.genes[lm.matrix[row].indices].tolist())
 
 
