@@ -9,7 +9,9 @@ One turn:
    conversation as if the model had called it.
 4. `langchain.agents.create_agent` runs the model, which may call more tools (capped), and writes
    the prose. Any model failure falls back to the templated no-LLM answer, and says so.
-5. The answer gets deterministic notes (unknown or renamed symbols) and an evidence line.
+5. The model's sentences are checked: those naming genes, terms or numbers not in the tool results are removed
+   (`grounding`), and those that misread a result row are rewritten from it (`claims`).
+6. The answer gets deterministic notes (unknown or renamed symbols) and an evidence line.
 
 An `Assistant` holds one conversation; use one per user session (it is not thread-safe).
 """
@@ -33,16 +35,19 @@ from assistant.tools.tables import split_off_table, table_context
 from gsfm_model.errors import GSFMError, InputError
 
 from ..llm import LLMError, get_backend
+from .claims import check_claims, score_claims
 from .grounding import drop_ungrounded
 from .guards import Screen, cut_unfinished, drop_repeated_lines, screen_question, unknown_gene_text
 from .lc_tools import langchain_tools
 from .prompts import load_prompt
 from .routing import Plan, route
 from .templates import (
+    NEXT_STEP_RE,
     abstentions,
     context_note,
     end_on_a_finding,
     input_notes,
+    next_step,
     only_enrichment_without_findings,
     render_call,
     result_tables,
@@ -67,6 +72,8 @@ class Answer:
     timings: dict[str, float | None] = field(default_factory=dict)
     mode: str = "llm"  # "llm", "rules" or "refusal"
     removed: list[str] = field(default_factory=list)  # model sentences dropped as not grounded in tool results
+    rewritten: list[tuple[str, str]] = field(default_factory=list)  # model sentences rewritten from result rows
+    claims: dict[str, int] = field(default_factory=dict)  # claims and passed, before and after the claim check
 
 
 @dataclass
@@ -284,25 +291,35 @@ class Assistant:
         evidence = "\n".join([*self._evidence, question, " ".join(data.genes),
                               *(c.summary for c in self._toolbox.calls)])
         text = cut_unfinished(final.text.strip()) if final.finish_reason == "length" else final.text.strip()
+        calls, shown = self._toolbox.calls, []  # results shown whole under the prose
+        claims_before = score_claims(text, calls, evidence)
         text, removed = drop_ungrounded(drop_repeated_lines(text), evidence)
         text = drop_repeated_lines(text)  # a numbered loop repeats once its ungrounded numbers are dropped
-        calls, shown = self._toolbox.calls, []  # results shown whole under the prose
+        check = check_claims(text, calls, evidence)
+        text, removed = check.text, removed + check.removed
         if not text or only_enrichment_without_findings(calls):  # nothing grounded, or nothing to claim: the
             text = "\n\n".join(render_call(call) for call in calls)  # tools' own prose, which says so first
         else:
             text = "\n\n".join([*abstentions(calls), end_on_a_finding(text, calls)])
+            if not NEXT_STEP_RE.search(text):
+                text = "\n\n".join(p for p in (text, next_step(calls)) if p)
         if not text.strip():
             text = "\n\n".join(render_call(call) for call in calls)
         elif TABLE_RE.search(question):
             shown = result_tables(calls)
         else:  # hypotheses with their evidence and experiments: listed exactly, the model's prose frames them
             shown = [render_call(c) for c in calls if c.name in SHOWN_WHOLE and not c.error]
+        if check.rewritten:
+            text += "\n\n" + load_prompt("rewritten").format(n=len(check.rewritten))
         if removed:
             text += "\n\n" + load_prompt("removed").format(n=len(removed))
+        claims = {"claims_before": claims_before[0], "passed_before": claims_before[1],
+                  "claims_after": check.claims_after, "passed_after": check.passed_after}
         notes = input_notes(screen, data)
         footer = sources_line(calls, top=not shown)
         full = "\n\n".join(p for p in (*notes, text, *shown, footer) if p)
-        yield from self._finish(turn, question, data, full, "llm", calls, memory_text=text, removed=removed)
+        yield from self._finish(turn, question, data, full, "llm", calls, memory_text=text, removed=removed,
+                                checked=(check.rewritten, claims))
 
     def _run_agent(self, turn: _Turn, messages: list[BaseMessage], final: _Output) -> Iterator[Event]:
         """Stream the LangChain agent: model tokens, tool events, and (into `final`) the answer."""
@@ -353,6 +370,7 @@ class Assistant:
         calls: list[ToolCall],
         memory_text: str | None = None,
         removed: list[str] | None = None,
+        checked: tuple[list[tuple[str, str]], dict[str, int]] = ([], {}),
     ) -> Iterator[Event]:
         """Emit the rest of the text, remember the turn, and send the final event."""
         if turn.first_token is None:
@@ -363,7 +381,7 @@ class Assistant:
         self._history = self._history[-2 * self.history_turns:]
         self._evidence += [question, " ".join(data.genes), *(c.summary for c in calls)]
         answer = Answer(text=text, tool_calls=list(calls), timings=turn.timings(calls), mode=mode,
-                        removed=removed or [])
+                        removed=removed or [], rewritten=checked[0], claims=checked[1])
         yield Event("final", text=text, answer=answer)
 
     def __repr__(self) -> str:

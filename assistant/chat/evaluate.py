@@ -1,10 +1,19 @@
 """`gsfm eval-agent`: how well the assistant answers real questions.
 
-Per question (`eval_questions.jsonl`): the tools it must call, facts it must / must not contain,
-whether it must refuse an unknown gene, and whether it must cite its tool result. Measured:
+Per question (a JSONL file: `eval_questions.jsonl`, or `eval_realworld.jsonl` with random lists, identifiers, DE
+tables, two-gene and "genes like X" questions): the tools it must call, facts it must / must not contain, whether it
+must refuse an unknown gene, abstain (a random list: nothing is significantly enriched; two unrelated genes: no sign
+of a link), and whether it must cite its tool result. A question with `random_genes` {n, seed} gets a random list of
+n protein-coding genes of the model, drawn at run time with that seed, as its pasted list. Measured:
 - tool choice: share of questions whose required tools were all called (none for a fake gene);
-- grounding: share of the gene symbols, gene set term names and numbers in answers that appear in
-  the conversation's tool outputs (or in the user's own question and pasted list);
+- abstention: share of the questions that must abstain that did, and named no enriched process;
+- claims (`claims.score_claims`): share of the answers' claims about result rows that are right (term of the
+  right gene, wording fitting the kind of evidence, predictions hedged, "enriched" only when significant, numbers of
+  the row), before and after the claim check;
+- key finding: share of answers that are not empty, do not end on a colon, and state the key finding (a top result,
+  or the abstention);
+- grounding: share of the gene symbols, gene set term names and numbers in answers that appear in the
+  conversation's tool outputs (or in the user's own question and pasted list);
 - refusals: fake genes answered with "I don't know that gene", and invented functions (a tool run on
   a fake symbol, or an answer without the refusal);
 - latency per turn (median, p95) and time to first token.
@@ -14,8 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-import statistics
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,12 +34,15 @@ from assistant.tools.registry import ToolCall
 from assistant.tools.views import VIEWS
 from gsfm_model.data.genes import default_mapper
 
+from .claims import ENRICHED_RE, NEGATION_RE, score_claims
+from .eval_report import Report
 from .grounding import TERM_ID_RE, grounding, norm
 from .guards import screen_question
 
 DEFAULT_QUESTIONS = Path(__file__).with_name("eval_questions.jsonl")
+REALWORLD_QUESTIONS = Path(__file__).with_name("eval_realworld.jsonl")
 REFUSAL = "i don't know that gene"
-SECTION = "## Assistant"
+ABSTAINED = ("no gene set is significantly enriched", "shows no sign that")
 # What a label adds around a term's name: "mouse phenotype: ...", "GWAS trait: ...", a trailing "(KEGG pathway)".
 _LABEL_TAIL_RE = re.compile(r"^(?:human phenotype|mouse phenotype|GWAS trait): |\s*\([^()]*\)\s*$")
 
@@ -40,6 +51,25 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
     """Questions from a JSONL file, one JSON object per line."""
     lines = path.read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
+
+
+def random_genes(n: int, seed: int) -> list[str]:
+    """n protein-coding genes of the loaded model, drawn with `seed` (sorted pool, so the draw is reproducible)."""
+    import numpy as np
+
+    from assistant import tools
+
+    ctx = tools.context()
+    pool = sorted(g for g, coding in zip(ctx.model.genes, ctx.coding, strict=True) if coding)
+    return sorted(np.random.default_rng(seed).choice(pool, n, replace=False).tolist())
+
+
+def materialise(q: dict[str, Any]) -> dict[str, Any]:
+    """The question with its random list (if any) drawn and pasted as its context."""
+    if "random_genes" not in q:
+        return q
+    spec = q["random_genes"]
+    return {**q, "context": "\n".join(random_genes(int(spec["n"]), int(spec["seed"])))}
 
 
 # -- scoring -------------------------------------------------------------------------------------
@@ -72,6 +102,26 @@ def top_labels(call: ToolCall, n: int = 5) -> list[str]:
     return [_LABEL_TAIL_RE.sub("", TERM_ID_RE.sub("", str(v))) for v in view[column].head(n)]
 
 
+def key_labels(call: ToolCall, n: int = 5) -> list[str]:
+    """What an answer must name to state a call's key finding: its top labels (for gene_links, the shared terms
+    or, when there are none, the genes)."""
+    if call.name != "gene_links":
+        return top_labels(call, n)
+    if call.error or call.result is None:
+        return []
+    shared = call.result.shared
+    if shared.empty:
+        return list(call.result.completion.gene)
+    return [TERM_ID_RE.sub("", str(v)).strip() for v in shared["label"].head(n)]
+
+
+def abstained(text: str) -> bool:
+    """The answer says nothing is enriched (or linked) and names no enriched process."""
+    lower = text.lower()
+    positive = any(ENRICHED_RE.search(s) and not NEGATION_RE.search(s) for s in re.split(r"(?<=[.!?])\s+|\n", text))
+    return any(a in lower for a in ABSTAINED) and not positive
+
+
 # -- running -----------------------------------------------------------------------------------------
 
 
@@ -97,6 +147,13 @@ class Outcome:
     removed: int  # model sentences the grounding filter dropped
     raw_claims: int  # claims before that filter
     raw_grounded: int
+    abstain: bool  # the question must abstain
+    abstained: bool
+    key_ok: bool  # not empty, not ending on a colon, states the key finding
+    row_claims: int  # claims about result rows (claims.score_claims), after the check
+    row_passed: int
+    row_claims_before: int  # ... in the model's own text, before the check
+    row_passed_before: int
     total_s: float
     first_token_s: float | None
     errors: list[str] = field(default_factory=list)
@@ -115,11 +172,15 @@ def score(q: dict[str, Any], answer: Any, evidence: str) -> Outcome:
     ran_on_fake = any(f.upper() in json.dumps(c.args).upper() for c in answer.tool_calls for f in fake)
     contains_ok = all(s.lower() in lower for s in q.get("must_contain", [])) and not any(
         s.lower() in lower for s in q.get("must_not_contain", [])
-    )
-    cites = None
-    if q.get("cite_result"):
-        labels = [lab for c in answer.tool_calls if c.name in required for lab in top_labels(c)]
-        cites = any(norm(lab) and norm(lab) in norm(text) for lab in labels) if labels else None
+    ) and (not q.get("must_contain_any") or any(s.lower() in lower for s in q["must_contain_any"]))
+    labels = [lab for c in answer.tool_calls if c.name in required for lab in key_labels(c)]
+    names_key = any(norm(lab) and norm(lab) in norm(text) for lab in labels) if labels else None
+    cites = names_key if q.get("cite_result") else None
+    must_abstain, did_abstain = bool(q.get("abstain")), abstained(text)
+    key_ok = bool(text.strip()) and not text.rstrip().endswith(":") and (
+        did_abstain if must_abstain else did_abstain or names_key is not False)
+    rows = score_claims(text, answer.tool_calls, evidence)
+    before = (answer.claims["claims_before"], answer.claims["passed_before"]) if answer.claims else rows[:2]
     g = grounding(text, evidence)
     raw = grounding("\n".join([text, *answer.removed]), evidence)
     return Outcome(
@@ -128,6 +189,8 @@ def score(q: dict[str, Any], answer: Any, evidence: str) -> Outcome:
         invented=refuse and (not refused or ran_on_fake), contains_ok=contains_ok, cites_result=cites,
         claims=g["claims"], grounded=g["grounded"], ungrounded=g["ungrounded"],
         removed=len(answer.removed), raw_claims=raw["claims"], raw_grounded=raw["grounded"],
+        abstain=must_abstain, abstained=did_abstain, key_ok=key_ok, row_claims=rows[0], row_passed=rows[1],
+        row_claims_before=before[0], row_passed_before=before[1],
         total_s=answer.timings["total_s"], first_token_s=answer.timings.get("first_token_s"),
         errors=[f"{c.name}: {c.error}" for c in answer.tool_calls if c.error],
     )
@@ -139,115 +202,6 @@ def _fake_symbols(q: dict[str, Any]) -> set[str]:
     mapper = default_mapper()
     tokens = re.findall(r"[A-Za-z0-9]+", q["question"])
     return {t.upper() for t in tokens if any(c.isdigit() for c in t) and mapper.lookup(t) is None}
-
-
-@dataclass
-class Report:
-    """All outcomes of one run, with the settings that produced them."""
-
-    backend: dict[str, Any]
-    preroute: bool
-    outcomes: list[Outcome]
-    questions_file: str
-
-    def metrics(self) -> dict[str, Any]:
-        """The headline numbers."""
-        o = self.outcomes
-        fake = [x for x in o if x.refuse]
-        cites = [x for x in o if x.cites_result is not None]
-        totals = [x.total_s for x in o if x.mode != "refusal"]
-        firsts = [x.first_token_s for x in o if x.mode != "refusal" and x.first_token_s is not None]
-        claims = sum(x.claims for x in o)
-        return {
-            "questions": len(o),
-            "tool_choice": _share(x.tools_ok for x in o),
-            "grounding": _ratio(sum(x.grounded for x in o), claims),
-            "claims": claims,
-            "grounding_before_filter": _ratio(sum(x.raw_grounded for x in o), sum(x.raw_claims for x in o)),
-            "removed_sentences": sum(x.removed for x in o),
-            "refusals": f"{sum(x.refused for x in fake)}/{len(fake)}",
-            "invented_for_fake_genes": sum(x.invented for x in fake),
-            "facts_ok": _share(x.contains_ok for x in o),
-            "cites_result": _share(x.cites_result for x in cites),
-            "median_turn_s": statistics.median(totals) if totals else None,
-            "p95_turn_s": _p95(totals),
-            "median_first_token_s": statistics.median(firsts) if firsts else None,
-            "p95_first_token_s": _p95(firsts),
-        }
-
-    def title(self) -> str:
-        """Sub-heading naming the configuration."""
-        b = self.backend
-        model = f", model {b.get('model')}" if b.get("mode") == "llm" else ""
-        route = "pre-routing on" if self.preroute else "pre-routing off"
-        return f"### {b.get('backend')} backend ({b.get('mode')} mode{model}, {route})"
-
-    def summary_markdown(self, command: str | None = None) -> str:
-        """The configuration's sub-section: headline table, per-use table, failures."""
-        m = self.metrics()
-        fmt = _fmt
-        lines = [self.title(), ""]
-        if command:
-            lines += [f"Command: `{command}`", ""]
-        if self.backend.get("fallback_reason"):
-            lines += [f"Note: the LLM was unavailable ({self.backend['fallback_reason']}); rules mode ran.", ""]
-        lines += [
-            "| questions | tool choice | grounding (claims) | before filter (sentences removed) | fake genes refused "
-            "| invented for fake genes | facts present | cites its result | turn median / p95 "
-            "| first token median / p95 |",
-            "|---|---|---|---|---|---|---|---|---|---|",
-            f"| {m['questions']} | {fmt(m['tool_choice'], '%')} | {fmt(m['grounding'], '%')} ({m['claims']}) "
-            f"| {fmt(m['grounding_before_filter'], '%')} ({m['removed_sentences']}) "
-            f"| {m['refusals']} | {m['invented_for_fake_genes']} | {fmt(m['facts_ok'], '%')} "
-            f"| {fmt(m['cites_result'], '%')} | {fmt(m['median_turn_s'], 's')} / {fmt(m['p95_turn_s'], 's')} "
-            f"| {fmt(m['median_first_token_s'], 's')} / {fmt(m['p95_first_token_s'], 's')} |",
-            "",
-            "| use | questions | tool choice | facts present | cites its result | turn median |",
-            "|---|---|---|---|---|---|",
-        ]
-        for use in dict.fromkeys(x.use for x in self.outcomes):
-            group = [x for x in self.outcomes if x.use == use]
-            cites = [x.cites_result for x in group if x.cites_result is not None]
-            lines.append(
-                f"| {use} | {len(group)} | {fmt(_share(x.tools_ok for x in group), '%')} "
-                f"| {fmt(_share(x.contains_ok for x in group), '%')} | {fmt(_share(cites), '%')} "
-                f"| {fmt(statistics.median(x.total_s for x in group), 's')} |"
-            )
-        failures = [x for x in self.outcomes if not (x.tools_ok and x.contains_ok) or x.invented
-                    or any(x.ungrounded.values())]
-        if failures:
-            lines += ["", "Misses (tool choice, facts, grounding):", ""]
-            for x in failures:
-                bad = {k: v for k, v in x.ungrounded.items() if v}
-                lines.append(
-                    f"- {x.id} {x.question!r}: called {x.tools_called or 'nothing'}"
-                    + ("" if x.tools_ok else " (wrong tools)")
-                    + ("" if x.contains_ok else " (facts missing or forbidden text present)")
-                    + (f"; ungrounded {bad}" if bad else "")
-                )
-        return "\n".join(lines)
-
-
-def _ratio(part: int, whole: int) -> float:
-    return part / whole if whole else 1.0
-
-
-def _share(values: Iterable[bool | None]) -> float | None:
-    values = [bool(v) for v in values]
-    return sum(values) / len(values) if values else None
-
-
-def _p95(values: list[float]) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-
-def _fmt(value: float | None, unit: str) -> str:
-    if value is None:
-        return "n/a"
-    return f"{100 * value:.0f}%" if unit == "%" else f"{value:.1f} s"
 
 
 def run_evaluation(
@@ -273,6 +227,7 @@ def run_evaluation(
     items = load_questions(questions)[:limit]
     outcomes = []
     for i, q in enumerate(items, 1):
+        q = materialise(q)
         assistant.reset()
         matches = screen_question(q["question"]).unknown.values()  # the refusal's close matches
         evidence = [q["question"], q.get("context") or "", *(" ".join(m) for m in matches)]
@@ -292,29 +247,3 @@ def run_evaluation(
                      f"grounded {outcome.grounded}/{outcome.claims}")
     shown = questions.resolve().relative_to(Path.cwd()) if questions.resolve().is_relative_to(Path.cwd()) else questions
     return Report(assistant.backend_info, preroute, outcomes, str(shown))
-
-
-def write_report(report: Report, path: Path, command: str | None = None) -> None:
-    """(Re)write this configuration's sub-section inside the file's '## Assistant' section."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    block = report.summary_markdown(command).rstrip() + "\n"
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.strip() == SECTION), None)
-    if start is None:
-        intro = (f"\n{SECTION}\n\nThe assistant answers real questions ({report.questions_file}); see "
-                 "`assistant/evaluate.py` for what each number means.\n\n")
-        path.write_text(text.rstrip("\n") + "\n" + intro + block, encoding="utf-8")
-        return
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    section = list(lines[start:end])
-    while section and not section[-1].strip():
-        section.pop()
-    title = report.title()
-    sub = next((i for i, line in enumerate(section) if line.strip() == title), None)
-    if sub is None:
-        section += ["\n", block]
-    else:
-        sub_end = next((i for i in range(sub + 1, len(section)) if section[i].startswith("### ")), len(section))
-        section[sub:sub_end] = [block, *(["\n"] if sub_end < len(section) else [])]
-    tail = ["\n", *lines[end:]] if end < len(lines) else []
-    path.write_text("".join([*lines[:start], *section, *tail]), encoding="utf-8")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.tools.inputs import ContextData
+from assistant.tools.links import MAX_LINK_GENES
 
 from .guards import SEARCH_RE, Screen
 
@@ -17,9 +18,11 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
                               r"|ideas? (for|about|to)|follow[- ]?up stud", re.I)),
     ("complete", re.compile(r"\bcomplet|missing|\bexpand|\bextend|augment|what (other|else|more) genes? "
                             r"(belong|should|might|could|would)|add (more )?genes", re.I)),
+    ("links", re.compile(r"same (process|pathway|complex|function)|\btogether\b|\blink(ed)?\b|connected"
+                         r"|relationship between|related to each other|in common", re.I)),
     ("similar", re.compile(r"similar|neighbo|groups? with|related genes|genes (like|related)|functionally related"
                            r"|paralog|partner|interact|co-?occur|cluster|works? with|associated genes|closest genes"
-                           r"|behaves? (most )?like|most like|resembl",
+                           r"|behaves? (most )?like|most like|resembl|co-?var(y|ies)|covar",
                            re.I)),
     ("gsea", re.compile(r"\bgsea\b|ranked list|whole (ranking|table|list)|(go|goes|going) (up or down|down or up)",
                         re.I)),
@@ -27,6 +30,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
                           r"what do (these|they) have in common|explain (the|my|this|these)", re.I)),
     ("search", SEARCH_RE),
 ]
+_KNOWN_RE = re.compile(r"what is known|what'?s known|known (functions?|roles?|about|for)|well[- ]known|annotat"
+                       r"|established|textbook", re.I)  # asks what is known: the answer leads with known terms
 _CHATTER = frozenset(
     "hello hey thanks thank you please can could would what which who how why are the and for with this that "
     "does your there about tell help".split()
@@ -46,7 +51,7 @@ _TOPIC_STOP = re.compile(
 class Plan:
     """What the question asks for, and the tool calls that answer it."""
 
-    intent: str  # gene | similar | enrich | complete | hypotheses | search | help
+    intent: str  # gene | links | similar | enrich | gsea | complete | hypotheses | search | help
     genes: list[str] = field(default_factory=list)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
@@ -91,6 +96,12 @@ def route(
         intent = None  # GSEA needs a pasted table
     if intent == "search" and (genes or listed):
         intent = None  # "which pathways is TP53 in?" asks about the gene
+    few = not context.genes and 2 <= len(genes) <= MAX_LINK_GENES
+    pair_words = intent in ("enrich", "similar") and len(genes) == 2 and not re.search(r"\bgenes\b", question, re.I)
+    if few and (intent in (None, "gene", "links") or pair_words):
+        intent = "links"  # two to five named genes: do they act together?
+    elif intent == "links":
+        intent = "enrich" if listed else "similar" if genes else None  # "genes that move together with X"
     if intent is None:
         intent = "enrich" if listed else "gene" if genes else "search" if _has_topic(question) else "help"
     if intent in ("gene", "similar") and (not genes or len(genes) >= 3):
@@ -101,9 +112,14 @@ def route(
     plan = Plan(intent, genes=listed or genes)
     if intent == "gene" and genes:
         plan.calls = [("gene_info", {"gene": genes[0]})] if full else []
-        plan.calls.append(("gene_functions", {"gene": genes[0]}))
+        known = {"known_first": True} if _KNOWN_RE.search(question) else {}
+        plan.calls.append(("gene_functions", {"gene": genes[0], **known}))
         if full:
             plan.calls.append(("similar_genes", {"gene": genes[0]}))
+    elif intent == "links":
+        plan.calls = [("gene_links", {"genes": genes})]
+        if full and len(genes) >= 3:
+            plan.calls.append(("enrich_genes", {"genes": genes}))
     elif intent == "similar" and genes:
         plan.calls = [("similar_genes", {"gene": genes[0]})]
     elif intent == "enrich":
@@ -114,6 +130,8 @@ def route(
         plan.calls = [("complete_gene_set", list_args)]
     elif intent == "hypotheses" and plan.genes:
         plan.calls = [("gene_hypotheses", list_args)]
+        if few:  # a few named genes: the evidence for the link comes first
+            plan.calls.insert(0, ("gene_links", {"genes": genes}))
     elif intent == "search":
         plan.calls = [("search_gene_sets", {"query": search_topic(question)})]
     else:

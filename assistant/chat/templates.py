@@ -3,11 +3,25 @@ one paragraph per tool result (`prompts/rules_*.txt`), notes on the input, and t
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from assistant.tools.hypotheses import experiment_for
 from assistant.tools.inputs import ContextData
 from assistant.tools.registry import ToolCall
-from assistant.tools.views import LINES, MAX_ROWS, ROWS, VIEWS, format_cell, markdown_table, notes, row_line, top_result
+from assistant.tools.views import (
+    LINES,
+    MAX_ROWS,
+    ROWS,
+    VIEWS,
+    format_cell,
+    known_first,
+    markdown_table,
+    notes,
+    row_line,
+    subject_of,
+    top_result,
+)
 
 from .guards import Screen, unknown_gene_text
 from .prompts import load_prompt
@@ -47,11 +61,11 @@ def render_call(call: ToolCall) -> str:
                  if k != "symbol" and format_cell(v) not in ("", "0")]
         return load_prompt("rules_gene_info").format(gene=r["symbol"], facts="; ".join(facts))
     top = view.head(MAX_LISTED)
-    line = row_line(call.name)
+    line, about = row_line(call.name), subject_of(call.args)
     if call.name in LINES:
-        rows = "\n".join(f"- {line(r)}" for _, r in top.iterrows())
+        rows = "\n".join(f"- {line(r, about)}" for _, r in top.iterrows())
     else:
-        rows = ", ".join(line(r) for _, r in top.iterrows())
+        rows = " ".join(line(r, about) for _, r in top.iterrows())
     template = f"rules_{call.name}"
     if call.name in ("enrich_genes", "gsea_ranked") and "status" in view.columns \
             and not (view["status"] == "significant").any():
@@ -67,6 +81,7 @@ def rules_answer(plan: Plan, calls: list[ToolCall], screen: Screen, context: Con
         parts.append(load_prompt("rules_help"))
     parts += abstentions([c for c in calls if c.name not in ENRICHMENT_TOOLS])  # enrichment prose says it itself
     parts += [render_call(call) for call in calls]
+    parts.append(next_step(calls))
     return "\n\n".join(p for p in parts if p)
 
 
@@ -100,7 +115,7 @@ def sources_line(calls: list[ToolCall], top: bool = True) -> str:
         view = VIEWS[call.name](call.result) if call.name in VIEWS else None
         libraries = _libraries(call.result if view is None else view)
         label = f"{call.name} ({', '.join(libraries)})" if libraries else call.name
-        best = "" if view is None or not top else top_result(call.name, view)
+        best = "" if view is None or not top else top_result(call.name, view, subject_of(call.args))
         label += f", top result: {best}" if best else ""
         if label not in used:
             used.append(label)
@@ -138,21 +153,54 @@ def _nothing_significant(call: ToolCall) -> bool:
 
 
 def _weak_functions(call: ToolCall) -> bool:
+    """Every new prediction is weak, for a gene whose answer leads with them (not a well-studied gene's)."""
+    if known_first(call.result):
+        return False
     view = VIEWS[call.name](call.result)
     novel = view[view["status"] == "novel"] if "status" in view.columns else view.iloc[:0]
     return not novel.empty and not novel["strength"].isin(["strong", "moderate"]).any()
 
 
+def _no_link(call: ToolCall) -> bool:
+    links = call.result
+    return links.shared.empty and not (links.pairs["strength"] != "weak").any()
+
+
 def abstentions(calls: list[ToolCall]) -> list[str]:
     """Deterministic first sentences for results that support no claim: an enrichment with no significant term,
-    a gene whose predictions are all weak."""
+    a gene whose predictions are all weak, genes with no sign of a link."""
     out = []
     for call in (c for c in calls if not c.error and c.result is not None):
         if call.name in ENRICHMENT_TOOLS and _nothing_significant(call):
             out.append(load_prompt("abstain_enrichment"))
         elif call.name == "gene_functions" and _weak_functions(call):
             out.append(load_prompt("abstain_functions").format(gene=call.args.get("gene", "the gene")))
+        elif call.name == "gene_links" and _no_link(call):
+            out.append(load_prompt("abstain_links").format(subject=subject_of(call.args)))
     return out
+
+
+NEXT_STEP_RE = re.compile(r"\b(test|experiment|knock|assay|CRISPR|co-?IP|validat|ChIP|imag|measure)", re.I)
+
+
+def next_step(calls: list[ToolCall]) -> str:
+    """One experiment that would test the answer's best prediction or link ("" when there is none)."""
+    for call in (c for c in calls if not c.error and c.result is not None):
+        if call.name == "gene_functions":
+            view = VIEWS[call.name](call.result)
+            novel = view[view["status"] == "novel"] if "status" in view.columns else view.iloc[:0]
+            if novel.empty:
+                continue
+            best = novel.iloc[0]
+            _, template = experiment_for(best["library"])
+            experiment = template.format(subject=call.args["gene"], term=best["label"],
+                                         partners="the term's known members")
+            return f"To test the best prediction: {experiment}."
+        if call.name == "gene_links" and not call.result.shared.empty:
+            genes, term = list(call.result.completion.gene), call.result.shared["label"].iloc[0]
+            return (f"To test the link: knock out {genes[0]} and ask whether {genes[1]}'s part in {term} is lost "
+                    "(and the reverse), or co-immunoprecipitate the two.")
+    return ""
 
 
 def only_enrichment_without_findings(calls: list[ToolCall]) -> bool:
@@ -169,6 +217,6 @@ def end_on_a_finding(text: str, calls: list[ToolCall]) -> str:
         return text
     cut = max(stripped.rfind(". ", 0, len(stripped) - 1), stripped.rfind("\n", 0, len(stripped) - 1))
     head = stripped[:cut + 1].rstrip() if cut > 0 else ""
-    best = next((top_result(c.name, VIEWS[c.name](c.result)) for c in calls
+    best = next((top_result(c.name, VIEWS[c.name](c.result), subject_of(c.args)) for c in calls
                  if not c.error and c.name in VIEWS and c.result is not None), "")
     return "\n\n".join(p for p in (head, f"Top result: {best}." if best else "") if p)

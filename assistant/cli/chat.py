@@ -143,7 +143,8 @@ def _records(result, n: int = 25) -> list | str | None:
 
 def cmd_eval_agent(args: argparse.Namespace) -> None:
     """Run the assistant evaluation and write its section of the benchmarks file."""
-    from assistant.chat.evaluate import DEFAULT_QUESTIONS, run_evaluation, write_report
+    from assistant.chat.eval_report import write_report
+    from assistant.chat.evaluate import DEFAULT_QUESTIONS, run_evaluation
 
     _configure_tools(args)
     report = run_evaluation(
@@ -180,7 +181,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval-agent", help="evaluate the assistant on real questions")
     _add_backend(p)
     _add_model(p)
-    p.add_argument("--questions", help="JSONL file of questions (default: assistant/eval_questions.jsonl)")
+    p.add_argument("--questions", help="JSONL file of questions (default: assistant/chat/eval_questions.jsonl; the "
+                                       "real-world set: assistant/chat/eval_realworld.jsonl)")
     p.add_argument("--out", help="markdown file whose 'Assistant' section is (re)written, e.g. docs/benchmarks.md")
     p.add_argument("--details", help="also write per-question results as JSONL here")
     p.add_argument("--limit", type=int, help="only the first N questions")

@@ -16,7 +16,8 @@ columns documented in its docstring. Conventions shared by all tools:
 Modules: `inputs` (gene lists in), `state` (the loaded model and index), `genes` (one gene: facts, functions,
 neighbours), `sets` (a gene list: completion, enrichment), `ora` (the enrichment kernel), `tables` (expression
 tables), `ranked` (GSEA, a table's up/down enrichment), `gsea_kernel` (the GSEA kernel), `search`,
-`hypotheses`, `views` (how results are shown), `registry` (the tool table the chat and MCP use).
+`hypotheses`, `links` (evidence that a few genes act together), `views` (how results are shown), `registry` (the
+tool table the chat and MCP use).
 """
 from .genes import (
     FUNCTION_LIBRARIES,
@@ -29,6 +30,7 @@ from .genes import (
 )
 from .hypotheses import EVIDENCE_COLUMNS, EXPERIMENTS, HYPOTHESIS_COLUMNS, Hypotheses, experiment_for, hypotheses
 from .inputs import MAX_GENES
+from .links import MAX_LINK_GENES, GeneLinks, gene_links
 from .ora import ENRICH_COLUMNS
 from .ranked import GSEA_COLUMNS, gsea
 from .search import search_genes, search_terms
@@ -38,8 +40,9 @@ from .tables import ExpressionTable, read_table
 
 __all__ = [
     "ENRICH_COLUMNS", "EVIDENCE_COLUMNS", "EXPERIMENTS", "FUNCTION_LIBRARIES", "GSEA_COLUMNS", "HYPOTHESIS_COLUMNS",
-    "MAX_GENES", "Z_LISTED", "Context", "ExpressionTable", "GeneSetAnalysis", "Hypotheses", "analyse_gene_set",
-    "complete_gene_set", "configure", "context", "enrich", "enrich_table", "experiment_for", "gene_annotations",
-    "gene_embeddings", "gene_info", "gsea", "gsfm_enrich", "hypotheses", "predict_functions", "read_table",
-    "search_genes", "search_terms", "similar_genes", "similar_terms", "warm_up",
+    "MAX_GENES", "MAX_LINK_GENES", "Z_LISTED", "Context", "ExpressionTable", "GeneLinks", "GeneSetAnalysis",
+    "Hypotheses", "analyse_gene_set", "complete_gene_set", "configure", "context", "enrich", "enrich_table",
+    "experiment_for", "gene_annotations", "gene_embeddings", "gene_info", "gene_links", "gsea", "gsfm_enrich",
+    "hypotheses", "predict_functions", "read_table", "search_genes", "search_terms", "similar_genes", "similar_terms",
+    "warm_up",
 ]

@@ -168,11 +168,8 @@ def similar_genes(gene: str, k: int = 20, protein_coding_only: bool = True) -> p
     gene = one_gene(gene, ctx.vocab_pos)
     if not 1 <= k <= 1000:
         raise InputError("k must be between 1 and 1000.")
-    sims = ctx.model.predict([[gene]])[0].astype(np.float64)
+    sims, rank = neighbour_scores(ctx, gene, protein_coding_only)
     support = np.diff(ctx.index.membership.indptr).astype(np.float64)
-    rank = np.where(sims > 0, sims * support / np.maximum(support + SUPPORT_PRIOR, 1e-12), sims)
-    rank[~(ctx.coding if protein_coding_only else ctx.valid)] = -np.inf
-    rank[ctx.model.column[gene]] = -np.inf
     chosen = np.argpartition(-rank, k)[:k]
     chosen = chosen[np.argsort(-rank[chosen], kind="stable")]
     chosen = chosen[np.isfinite(rank[chosen])]
@@ -181,6 +178,17 @@ def similar_genes(gene: str, k: int = 20, protein_coding_only: bool = True) -> p
                        "n_known_terms": support[chosen].astype(np.int64),
                        "known_functions": [best_known(ctx, g) for g in genes]})
     return attach(df, Mapped([gene]))
+
+
+def neighbour_scores(ctx: Context, gene: str, protein_coding_only: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """(similarity, ranking score) of every vocabulary gene as `gene`'s neighbour: the model's score given the gene
+    alone, and that score shrunk for genes known in few terms (-inf for the gene itself and genes not ranked)."""
+    sims = ctx.model.predict([[gene]])[0].astype(np.float64)
+    support = np.diff(ctx.index.membership.indptr).astype(np.float64)
+    rank = np.where(sims > 0, sims * support / np.maximum(support + SUPPORT_PRIOR, 1e-12), sims)
+    rank[~(ctx.coding if protein_coding_only else ctx.valid)] = -np.inf
+    rank[ctx.model.column[gene]] = -np.inf
+    return sims, rank
 
 
 def best_known(ctx: Context, gene: str, n: int = 3) -> list[str]:

@@ -13,6 +13,7 @@ from gsfm_model.data.matrices import library_matrix
 
 from .genes import LISTED_SCORE, Z_LISTED, function_frame, similar_genes, term_scores
 from .inputs import gene_list, one_gene
+from .links import MAX_LINK_GENES, gene_links
 from .sets import complete_gene_set, enrich
 from .state import Context, context
 from .terms import term_members
@@ -51,8 +52,9 @@ class Hypotheses:
     hypotheses: one row per hypothesis — id, subject (gene or genes tested), claim, library, term,
         strength ('strong' / 'moderate' / 'weak'), experiment_type, experiment, evidence (one-line summary).
     evidence: the rows behind each one — id, kind ('predicted_term', 'similar_gene', 'enrichment',
-        'predicted_gene'), item, value (confidence of a predicted term, similarity of a gene, p-value of an
-        enrichment, z of a predicted gene), detail.
+        'predicted_gene', 'shared_term', 'neighbour_rank'), item, value (confidence of a predicted term, similarity
+        of a gene, p-value of an enrichment, z of a predicted gene, lowest confidence of a shared term (1 when all
+        genes are known in it), rank share of a pair), detail.
     unmapped, note: as for every tool.
     """
 
@@ -68,11 +70,14 @@ EVIDENCE_COLUMNS = ["id", "kind", "item", "value", "detail"]
 
 
 def hypotheses(genes_or_gene: str | Iterable[str], k: int = 5) -> Hypotheses:
-    """Up to k testable hypotheses about one gene (novel predicted functions) or a gene list (shared themes
-    and the genes the model would add to them), each with its evidence and an experiment to test it."""
+    """Up to k testable hypotheses about one gene (novel predicted functions), a few genes (2..MAX_LINK_GENES: the
+    terms they share, and the link itself) or a gene list (shared themes and the genes the model would add to them),
+    each with its evidence and an experiment to test it."""
     items = gene_list(genes_or_gene)
     if len(items) == 1:
         return _gene_hypotheses(items[0], k)
+    if len(items) <= MAX_LINK_GENES:
+        return _link_hypotheses(items, k)
     return _set_hypotheses(items, k)
 
 
@@ -125,6 +130,48 @@ def _gene_hypotheses(symbol: str, k: int) -> Hypotheses:
                                              f"terms (weak).")
     return Hypotheses(pd.DataFrame(hyps, columns=HYPOTHESIS_COLUMNS), pd.DataFrame(evidence, columns=EVIDENCE_COLUMNS),
                       [], note)
+
+
+def _link_hypotheses(genes: list[str], k: int) -> Hypotheses:
+    """A few genes: that they act together in each term they share, and, when they are close neighbours, that they
+    act together at all; each experiment also tests the link (one gene's loss changes the other's readout)."""
+    ctx = context()
+    links = gene_links(genes)
+    symbols = list(links.completion.gene)
+    subject, a, b = " and ".join(symbols), symbols[0], symbols[1]
+    link_test = f"; to test the link, knock out {a} and ask whether {b}'s effect on it is lost (and the reverse)"
+    hyps, evidence = [], []
+    for h, row in enumerate(_diverse(links.shared, k).itertuples(index=False), start=1):
+        all_known = row.n_known == len(symbols)
+        kind, template = experiment_for(row.library, ctx.index.manifest["libraries"][row.library]["category"])
+        evidence.append((h, "shared_term", row.label, 1.0 if all_known else float(row.min_confidence),
+                         f"{row.library}; " + "; ".join(row.status)))
+        hyps.append({
+            "id": h, "subject": subject, "claim": f"{subject} act together in '{row.label}' ({row.kind})",
+            "library": row.library, "term": row.term,
+            "strength": "strong" if all_known else strength(row.min_confidence),
+            "experiment_type": kind,
+            "experiment": template.format(subject=subject, term=row.label, partners="each other") + link_test,
+            "evidence": ("all are already annotated to it" if all_known else "; ".join(row.status)),
+        })
+    best = links.pairs.sort_values("share").iloc[0]
+    if best.strength != "weak":
+        h = len(hyps) + 1
+        evidence.append((h, "neighbour_rank", f"{best.gene_a} ~ {best.gene_b}", float(best.share),
+                         f"ranks {best.rank_b_for_a} and {best.rank_a_for_b}"))
+        hyps.append({
+            "id": h, "subject": f"{best.gene_a} and {best.gene_b}",
+            "claim": f"{best.gene_a} and {best.gene_b} act together (close neighbours in the model)",
+            "library": "", "term": "", "strength": best.strength, "experiment_type": "co-IP + epistasis",
+            "experiment": f"co-immunoprecipitate {best.gene_a} with {best.gene_b}, and compare single and double "
+                          "knockdowns: one shared pathway gives no added effect",
+            "evidence": f"{best.gene_b} ranks {best.rank_b_for_a:,} among {best.gene_a}'s neighbours and "
+                        f"{best.gene_a} {best.rank_a_for_b:,} among {best.gene_b}'s (closest {best.share:.1%})",
+        })
+    note = links.note if hyps else " ".join(filter(None, [links.note, "No hypothesis: the genes share no confident "
+                                                                     "term and are not close neighbours."]))
+    return Hypotheses(pd.DataFrame(hyps[:k], columns=HYPOTHESIS_COLUMNS),
+                      pd.DataFrame(evidence, columns=EVIDENCE_COLUMNS), links.unmapped, note)
 
 
 def _set_hypotheses(genes: list[str], k: int) -> Hypotheses:

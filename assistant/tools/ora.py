@@ -87,9 +87,11 @@ def bh_fdr(p: np.ndarray) -> np.ndarray:
 
 
 def ora_library(lm: LibraryMatrix, symbols: list[str], background: set[str] | None, min_overlap: int
-                    ) -> dict[str, np.ndarray] | None:
+                ) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
     """Over-representation of `symbols` in every term of one library (the test `tools.enrich` documents): the
-    ENRICH_COLUMNS as arrays, None if no input gene is in the library (or the background)."""
+    ENRICH_COLUMNS as arrays for the terms with overlap >= min_overlap (fdr: BH within the library), and the
+    p-values of the other tested terms (for a correction across libraries); None if no input gene is in the
+    library (or the background)."""
     cols = lm.columns(symbols)
     if background is None:
         N, K = len(lm.genes), lm.sizes
@@ -106,7 +108,7 @@ def ora_library(lm: LibraryMatrix, symbols: list[str], background: set[str] | No
     p = hypergeom_sf(k[tested], N, K[tested], n)
     fdr = bh_fdr(p)
     keep = k[tested] >= min_overlap
-    rows, p, fdr = tested[keep], p[keep], fdr[keep]
+    rows, p, fdr, dropped = tested[keep], p[keep], fdr[keep], p[~keep]
     kk, KK = k[rows], K[rows]
     z = overlap_z(kk, N, KK, n)
     order = np.argsort(hits.indices, kind="stable")
@@ -118,4 +120,5 @@ def ora_library(lm: LibraryMatrix, symbols: list[str], background: set[str] | No
     return {"library": np.full(len(rows), lm.name, dtype=object), "term": lm.terms.term.to_numpy()[rows],
             "overlap": kk.astype(np.int64), "term_size": KK.astype(np.int64), "list_size": np.full(len(rows), n),
             "background_size": np.full(len(rows), N), "p_value": p, "fdr": fdr,
-            "odds_ratio": odds_ratio(kk, N, KK, n), "z": z, "combined_score": combined_score(p, z), "genes": overlap}
+            "odds_ratio": odds_ratio(kk, N, KK, n), "z": z, "combined_score": combined_score(p, z),
+            "genes": overlap}, dropped

@@ -40,6 +40,13 @@ class ToolCall:
     summary: str = ""  # compact text given to the language model
 
 
+def _functions(tools: Any, gene: str, novel_only: bool, known_first: bool) -> Any:
+    """gene_functions: the gene's top 100 predictions; `known_first` asks the views to lead with known terms."""
+    df = tools.predict_functions(gene, top=100, novel_only=novel_only)
+    df.attrs["known_first"] = known_first
+    return df
+
+
 def _split_genes(value: Any) -> Any:
     """Accept 'A, B C' as well as ['A', 'B'] for gene-list arguments (small models do both)."""
     return split_gene_text(value) if isinstance(value, str) else value
@@ -55,6 +62,8 @@ class GeneArgs(BaseModel):
 class GeneFunctionArgs(BaseModel):
     gene: str = Field(description="One human gene symbol, e.g. C1orf112.")
     novel_only: bool = Field(False, description="true to list only functions not yet annotated to the gene.")
+    known_first: bool = Field(False, description="true to list what is already known first ('what is known about "
+                                                 "GENE').")
 
 
 class GeneListArgs(BaseModel):
@@ -91,7 +100,7 @@ SPECS: dict[str, ToolSpec] = {
             "Predicted functions of ONE gene (GO terms, pathways, phenotypes) with scores, marked known or "
             "novel. Use for 'what does GENE do?' and for uncharacterised genes.",
             GeneFunctionArgs,
-            lambda t, gene, novel_only=False: t.predict_functions(gene, top=100, novel_only=novel_only),
+            lambda t, gene, novel_only=False, known_first=False: _functions(t, gene, novel_only, known_first),
         ),
         ToolSpec(
             "similar_genes",
@@ -99,6 +108,14 @@ SPECS: dict[str, ToolSpec] = {
             "'related genes', 'what does it work with'.",
             GeneArgs,
             lambda t, gene: t.similar_genes(gene),
+        ),
+        ToolSpec(
+            "gene_links",
+            "Whether 2 to 5 genes act together: where each ranks among the others' neighbours, how well the "
+            "others predict each, and the terms they share. Use for 'do A and B act in the same process?', "
+            "'my screen hit A and B'.",
+            GeneListArgs,
+            lambda t, genes: t.gene_links(genes),
         ),
         ToolSpec(
             "gene_info",

@@ -14,11 +14,15 @@ import numpy as np
 import pandas as pd
 
 from .cells import MAX_ROWS, format_cell, table_text
-from .kinds import GROUP_OF, KIND_GROUPS, library_kind, term_label
+from .facts import FACT_TOOLS, row_line, subject_of
+from .kinds import FUNCTION, GROUP_OF, KIND_GROUPS, PROCESS, library_kind, term_label
 
 # rows of each tool's view the language model reads
-ROWS = {"enrich_genes": 4, "gsea_ranked": 4, "gene_hypotheses": 3, "complete_gene_set": 8, "gene_functions": 8}
+ROWS = {"enrich_genes": 4, "gsea_ranked": 4, "gene_hypotheses": 3, "complete_gene_set": 8, "gene_functions": 8,
+        "gene_links": 6}
 NOVEL_SHOWN, KNOWN_SHOWN = 6, 2  # gene_functions view: novel rows, then known rows
+KNOWN_FIRST_SHOWN = 4  # ... or, for a well-studied gene or a question about what is known, known rows first
+LINK_TERMS = 4  # gene_links view: shared terms shown
 GROUP_SHOWN = 2  # gene_functions view: novel rows per kind group
 PER_LIBRARY = 2  # gene_functions and enrich_genes views: rows per library
 NEIGHBOUR_TERMS = 1  # similar_genes view: known functions shown per neighbour
@@ -28,19 +32,24 @@ NOT_FOR_MODEL = {"gene_functions": ("library",), "enrich_genes": ("library",), "
 DESCRIPTION_CHARS = 90  # search_gene_sets view: description cut to about this length
 MAX_FDR = 0.05  # an enrichment row is significant at FDR <= MAX_FDR
 STRONG, MODERATE = 0.5, 0.2  # confidence bars of the strength words: more likely than not; one in five
+LINK_STRONG, LINK_MODERATE = 0.01, 0.05  # link bars: in each other's closest 1% / 5% of genes
 _TERM_ID_RE = re.compile(r"\b([A-Z]{2,}:\d{5,})\b")  # GO:0043518, MP:0000182, HP:0001250
 
 # -- the strength rule ----------------------------------------------------------------------------------------
 
 
 def strength(confidence: float | None = None, fdr: float | None = None, overlap: int = 0,
-             known: bool = False) -> str:
+             known: bool = False, rank_share: float | None = None) -> str:
     """The one strength rule, a word for a result row.
 
     A predicted gene-term pair, from its calibrated confidence (the measured share of such predictions that were
     confirmed): strong >= STRONG, moderate >= MODERATE, else weak; "known" for a term the gene is already in.
     An enrichment row (fdr, overlap): strong = FDR <= 1e-4 with 3+ genes; moderate = FDR <= 0.01; else weak.
+    A link between genes (rank_share: how far down each other's neighbours they rank, as a share of all genes, the
+    worse of both ways): strong <= LINK_STRONG, moderate <= LINK_MODERATE; a random pair does so about that often.
     """
+    if rank_share is not None:
+        return "strong" if rank_share <= LINK_STRONG else "moderate" if rank_share <= LINK_MODERATE else "weak"
     if fdr is not None:
         return "strong" if fdr <= 1e-4 and overlap >= 3 else "moderate" if fdr <= 0.01 else "weak"
     if known:
@@ -129,17 +138,47 @@ def functions_view(df: pd.DataFrame) -> pd.DataFrame:
     """A gene's predictions in the order a biologist reads them: functions (process or pathway, molecular
     function, component), then phenotypes and disease, then supporting evidence (domains, co-expression, TF
     binding, papers). Novel predictions come first, most confident first within each group (at most GROUP_SHOWN
-    per group and PER_LIBRARY per library); then a few terms the gene is already annotated to, marked known. A
-    term listed twice (two GO releases) is shown once."""
+    per group and PER_LIBRARY per library); then a few terms the gene is already annotated to, marked known. For a
+    well-studied gene (`known_first`), the known terms come first. A term listed twice (two GO releases) is shown
+    once."""
     if "known" not in df.columns or df.empty:
         return df
     df = _labelled(_dedupe_terms(df))
-    out = pd.concat([_by_group(df[~df["known"]], GROUP_SHOWN).head(NOVEL_SHOWN),
-                     _by_group(df[df["known"]], KNOWN_SHOWN).head(KNOWN_SHOWN)])
+    novel = _by_group(df[~df["known"]], GROUP_SHOWN)
+    known = _by_group(df[df["known"]], KNOWN_FIRST_SHOWN)
+    if known_first(df):
+        out = pd.concat([known.head(KNOWN_FIRST_SHOWN), novel.head(NOVEL_SHOWN + KNOWN_SHOWN - KNOWN_FIRST_SHOWN)])
+    else:
+        out = pd.concat([novel.head(NOVEL_SHOWN), known.head(KNOWN_SHOWN)])
     out = out.assign(status=out["known"].map(lambda k: "known" if k else "novel"))
     if "strength" not in out.columns:
         out = out.assign(strength=[strength(c, known=k) for c, k in zip(out["confidence"], out["known"])])
     return _pick(out, ["label", "kind", "library", "confidence", "strength", "status"])
+
+
+def known_first(df: pd.DataFrame) -> bool:
+    """Whether a gene's predictions lead with what is known: asked for (attrs["known_first"]), or a well-studied
+    gene (at least half of its listed processes and functions are already annotated)."""
+    if df.attrs.get("known_first"):
+        return True
+    functions = df["known"][df["kind"].isin([PROCESS, FUNCTION])]
+    return len(functions) > 0 and functions.mean() >= 0.5
+
+
+def links_view(links: Any) -> pd.DataFrame:
+    """gene_links as facts: each pair's neighbour ranks, each gene's completion by the others, the shared terms."""
+    rows = [("neighbours", f"{r.gene_b} ranks {r.rank_b_for_a:,} among {r.gene_a}'s neighbours and {r.gene_a} ranks "
+             f"{r.rank_a_for_b:,} among {r.gene_b}'s, of {r.n_ranked:,} genes: "
+             + (f"within each other's closest {r.share:.1%} (a random pair is that close at most {r.share:.1%} of the "
+                "time)" if r.strength != "weak" else f"not close neighbours (closest {LINK_MODERATE:.0%} needed)"),
+             r.strength) for r in links.pairs.itertuples(index=False)]
+    rows += [("completion", f"Given the other genes, the model ranks {r.gene} {r.completion_rank:,} of all genes "
+              f"(top {r.completion_share:.1%})", strength(rank_share=r.completion_share))
+             for r in links.completion.itertuples(index=False)]
+    rows += [("shared term", f"Shared term {r.label} [{r.kind}]: {'; '.join(r.status)}",
+              "known" if r.n_known == len(r.status) else strength(r.min_confidence))
+             for r in links.shared.head(LINK_TERMS).itertuples(index=False)]
+    return pd.DataFrame(rows, columns=["evidence", "finding", "strength"])
 
 
 def _neighbours_view(df: pd.DataFrame) -> pd.DataFrame:
@@ -185,6 +224,7 @@ VIEWS: dict[str, Callable[[Any], pd.DataFrame]] = {
     "complete_gene_set": lambda df: _pick(df[~df["input"]] if "input" in df else df, ["gene", "name", "z"]),
     "search_gene_sets": _search_view,
     "gene_hypotheses": lambda h: _pick(h.hypotheses, ["claim", "strength", "evidence", "experiment"]),
+    "gene_links": links_view,
 }
 
 
@@ -204,69 +244,12 @@ def summarize(name: str, args: dict[str, Any], result: Any, rows: int | None = N
     rows = rows or ROWS.get(name, MAX_ROWS)
     arg_text = ", ".join(f"{k}={format_cell(v)}" for k, v in args.items())
     view = VIEWS[name](result) if name in VIEWS else result
-    if isinstance(view, pd.DataFrame):
+    if name in FACT_TOOLS and isinstance(view, pd.DataFrame) and not view.empty:
+        line, subject = row_line(name), subject_of(args)
+        body = "\n".join(f"- {line(r, subject)}" for _, r in view.head(rows).iterrows())
+        body += f"\n({len(view) - rows} more rows not shown)" if len(view) > rows else ""
+    elif isinstance(view, pd.DataFrame):
         body = table_text(view.drop(columns=list(NOT_FOR_MODEL.get(name, ())), errors="ignore"), rows)
     else:
         body = format_cell(view)
     return "\n".join([f"{name}({arg_text})", *notes(result), body])
-
-
-# -- one line of prose per row --------------------------------------------------------------------------------
-
-
-def _function_line(r: pd.Series) -> str:
-    if r.get("status") != "novel":
-        return f"{r['label']} ({r['kind']}; already annotated)"
-    return f"{r['label']} ({r['kind']}; confidence {format_cell(r['confidence'])}; {r['strength']} novel prediction)"
-
-
-def _neighbour_line(r: pd.Series) -> str:
-    known = list(r.get("known_functions", []) or [])[:2]
-    return f"{r['gene']} ({format_cell(r['similarity'])}" + (f"; known for {'; '.join(known)})" if known else ")")
-
-
-def _enrichment_line(r: pd.Series) -> str:
-    genes = list(r.get("input_genes", []) or [])
-    text = (f"{r['label']} ({r['kind']}; {len(genes)} input genes: {format_cell(genes)}; FDR {format_cell(r['fdr'])}"
-            f"{'' if r.get('status', 'significant') == 'significant' else ', not significant'}")
-    added = list(r.get("added_genes", []) or [])
-    if added:
-        text += (f"; the model adds {format_cell(added)} (model association FDR {format_cell(r['model_fdr'])}, "
-                 "against random lists)")
-    return text + ")"
-
-
-def _gsea_line(r: pd.Series) -> str:
-    flag = "" if r["status"] == "significant" else ", not significant"
-    return (f"{r['label']} ({r['kind']}; {r['direction']}, NES {format_cell(r['nes'])}, FDR {format_cell(r['fdr'])}"
-            f"{flag}; leading edge: {format_cell(list(r['leading_edge']))})")
-
-
-def _search_line(r: pd.Series) -> str:
-    return f"{r['label']} ({r['kind']}; similarity {format_cell(r['similarity'])})"
-
-
-def _hypothesis_line(r: pd.Series) -> str:
-    return f"{r['claim']}. Evidence ({r['strength']}): {r['evidence']}. Test: {r['experiment']}."
-
-
-LINES: dict[str, Callable[[pd.Series], str]] = {
-    "gene_functions": _function_line,
-    "enrich_genes": _enrichment_line,
-    "gsea_ranked": _gsea_line,
-    "search_gene_sets": _search_line,
-    "gene_hypotheses": _hypothesis_line,
-}  # tools whose rows are listed one per line in prose (the others run on in one sentence)
-
-
-def row_line(name: str) -> Callable[[pd.Series], str]:
-    """The function that writes one row of tool `name`'s view as a line of prose."""
-    if name in LINES:
-        return LINES[name]
-    return _neighbour_line if name == "similar_genes" else lambda r: f"{r['gene']} (z {format_cell(r['z'])})"
-
-
-def top_result(name: str, view: pd.DataFrame) -> str:
-    """The first row of tool `name`'s view with its evidence (scores, strength, novel or known), as one line;
-    "" for an empty view and for gene_info."""
-    return "" if name == "gene_info" or view.empty else row_line(name)(view.iloc[0])

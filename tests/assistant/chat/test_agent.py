@@ -75,7 +75,8 @@ def test_prerouted_turn_streams_events_and_cites_evidence(small_tools):
     assert [c.name for c in answer.tool_calls] == ["similar_genes"]
     assert answer.tool_calls[0].result.gene.iloc[0] in prompt_text(model)  # the model saw the result
     assert "groups with the genes" in answer.text and "Evidence: similar_genes" in answer.text
-    assert f"top result: {answer.tool_calls[0].result.gene.iloc[0]} (" in answer.text  # with its similarity
+    top = answer.tool_calls[0].result.gene.iloc[0]
+    assert f"top result: {top} groups with TMEM41B (similarity" in answer.text  # with its similarity
     assert all(v is not None for v in answer.timings.values())
     assert model.prompts[0][0].type == "system" and "GSFM assistant" in model.prompts[0][0].content
 
