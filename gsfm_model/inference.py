@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from .data.fileio import atomic_dir
+from .data.fileio import atomic_dir, unreadable
 from .data.genes import NormalizedGenes, default_mapper, load_gene_table
 from .data.paths import model_folder
 from .errors import DataError, InputError
@@ -48,9 +49,17 @@ def read_folder(folder: str | Path) -> tuple[GeneSetDAE, list[str], dict]:
     if missing:
         raise DataError(f"{folder} is not a model folder (missing {', '.join(missing)}). Train one with "
                         "`gsfm train --out DIR`, or pass the folder of a trained or published GSFM model.")
-    config = json.loads((folder / "config.json").read_text())
+    fix = (f"Run `gsfm setup` to retrain the default model, or `gsfm train --out {folder}`."
+           if folder == model_folder() else f"Re-train it (`gsfm train --out {folder}`) or copy it again.")
+    try:
+        config = json.loads((folder / "config.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise unreadable(folder / "config.json", exc, fix) from exc
     vocab = [line.strip() for line in (folder / "vocab.txt").read_text().splitlines() if line.strip()]
-    weights = load_file(str(folder / "model.safetensors"))
+    try:
+        weights = load_file(str(folder / "model.safetensors"))
+    except (OSError, SafetensorError) as exc:
+        raise unreadable(folder / "model.safetensors", exc, fix) from exc
     if config.get("model_type") == MODEL_TYPE:
         cfg, genes = GSFMConfig.from_dict(config), vocab
     elif vocab[:2] == REFERENCE_SPECIALS and {"d_model", "depth", "vocab_size"} <= set(config):

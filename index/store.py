@@ -17,17 +17,22 @@ Folder `$GSFM_HOME/indexes/<model-name>/`:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from gsfm_model.data.fileio import unreadable
 from gsfm_model.data.libraries import available_libraries
 from gsfm_model.data.matrices import library_fingerprint
 from gsfm_model.data.paths import cache_dir, model_folder
 from gsfm_model.errors import DataError
+
+REPAIR_INDEX = "Run `gsfm setup` (or `gsfm index build`) to rebuild the index."
 
 FORMAT_VERSION = 1
 REBUILD = "Run `gsfm index build` to rebuild it."
@@ -56,8 +61,8 @@ def read_manifest(path: str | Path) -> dict:
     """The manifest of an index folder (DataError if there is none)."""
     file = Path(path) / "manifest.json"
     if not file.exists():
-        raise DataError(f"No index at {Path(path)}. Run `gsfm index build` to build it.")
-    return json.loads(file.read_text())
+        raise DataError(f"No index at {Path(path)}. Run `gsfm setup` (or `gsfm index build`) to build it.")
+    return _read(file, lambda f: json.loads(f.read_text()))
 
 
 def check_manifest(manifest: dict, model_dir: str | Path) -> None:
@@ -85,6 +90,14 @@ def index_is_current(model_dir: str | Path | None = None, path: str | Path | Non
     except DataError:
         return False
     return True
+
+
+def _read(path: Path, reader: Callable[[Path], Any]) -> Any:
+    """`reader(path)`, with a damaged or missing file reported by name with the command that rebuilds it."""
+    try:
+        return reader(path)
+    except (OSError, ValueError, RuntimeError, EOFError, KeyError) as exc:  # faiss: RuntimeError; numpy: ValueError
+        raise unreadable(path, exc, REPAIR_INDEX) from exc
 
 
 @dataclass
@@ -115,18 +128,18 @@ class GeneIndex:
         manifest = read_manifest(path)
         if check:
             check_manifest(manifest, model_dir)
-        genes = (path / "genes.txt").read_text().split("\n")
-        terms = pd.read_parquet(path / "terms.parquet")
+        genes = _read(path / "genes.txt", lambda f: f.read_text().split("\n"))
         has_text = (path / "text.faiss").exists()
         return cls(
-            path=path, manifest=manifest, genes=genes, gene_pos={g: i for i, g in enumerate(genes)}, terms=terms,
-            activations=np.load(path / "activations.npy", mmap_mode="r"),
-            membership=sp.load_npz(path / "membership.npz").tocsr(),
-            gene_vectors=faiss.read_index(str(path / "genes.faiss")),
-            term_vectors=faiss.read_index(str(path / "terms.faiss")),
-            term_mean=np.load(path / "centers.npz")["term_mean"],
-            text=pd.read_parquet(path / "text.parquet") if has_text else None,
-            text_vectors=faiss.read_index(str(path / "text.faiss")) if has_text else None,
+            path=path, manifest=manifest, genes=genes, gene_pos={g: i for i, g in enumerate(genes)},
+            terms=_read(path / "terms.parquet", pd.read_parquet),
+            activations=_read(path / "activations.npy", lambda f: np.load(f, mmap_mode="r")),
+            membership=_read(path / "membership.npz", lambda f: sp.load_npz(f).tocsr()),
+            gene_vectors=_read(path / "genes.faiss", lambda f: faiss.read_index(str(f))),
+            term_vectors=_read(path / "terms.faiss", lambda f: faiss.read_index(str(f))),
+            term_mean=_read(path / "centers.npz", lambda f: np.load(f)["term_mean"]),
+            text=_read(path / "text.parquet", pd.read_parquet) if has_text else None,
+            text_vectors=_read(path / "text.faiss", lambda f: faiss.read_index(str(f))) if has_text else None,
         )
 
     def gene_logits(self, gene: str) -> np.ndarray:

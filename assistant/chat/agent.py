@@ -24,8 +24,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
 
@@ -35,7 +34,8 @@ from assistant.tools.tables import split_off_table, table_context
 from gsfm_model.errors import GSFMError, InputError
 
 from ..llm import LLMError, get_backend
-from .claims import check_claims, score_claims
+from ..llm.errors import describe_failure
+from .claims import Check, check_claims, score_claims
 from .grounding import drop_ungrounded
 from .guards import Screen, cut_unfinished, drop_repeated_lines, screen_question, unknown_gene_text
 from .lc_tools import langchain_tools
@@ -54,60 +54,14 @@ from .templates import (
     rules_answer,
     sources_line,
 )
+from .turns import Answer, Event, Output, Turn
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 4000
 SHOWN_WHOLE = {"gene_hypotheses"}  # tools whose results are listed under the model's prose, not summarised by it
-TABLE_RE = re.compile(r"\b(table|tabulate|tabular)\b", re.IGNORECASE)  # "... as a table": the answer shows one
-EventKind = Literal["token", "tool_start", "tool_end", "final", "error"]
-
-
-@dataclass
-class Answer:
-    """A finished turn: the text, every tool call with its full result, and timings in seconds."""
-
-    text: str
-    tool_calls: list[ToolCall] = field(default_factory=list)
-    timings: dict[str, float | None] = field(default_factory=dict)
-    mode: str = "llm"  # "llm", "rules" or "refusal"
-    removed: list[str] = field(default_factory=list)  # model sentences dropped as not grounded in tool results
-    rewritten: list[tuple[str, str]] = field(default_factory=list)  # model sentences rewritten from result rows
-    claims: dict[str, int] = field(default_factory=dict)  # claims and passed, before and after the claim check
-
-
-@dataclass
-class Event:
-    """One step of a streamed turn; the last event is always `final` (with `answer`)."""
-
-    kind: EventKind
-    text: str = ""
-    tool_call: ToolCall | None = None
-    answer: Answer | None = None
-
-
-@dataclass
-class _Output:
-    """The model's last message of a turn: its text and why generation stopped ("length": the token cap)."""
-
-    text: str = ""
-    finish_reason: str | None = None
-
-
-@dataclass
-class _Turn:
-    start: float = field(default_factory=time.perf_counter)
-    first_token: float | None = None
-    llm_s: float = 0.0
-
-    def timings(self, calls: list[ToolCall]) -> dict[str, float | None]:
-        total = time.perf_counter() - self.start
-        return {
-            "total_s": round(total, 3),
-            "first_token_s": None if self.first_token is None else round(self.first_token - self.start, 3),
-            "llm_s": round(self.llm_s, 3),
-            "tools_s": round(sum(c.seconds for c in calls), 3),
-        }
+TABLE_RE = re.compile(r"\b(as|in|into) a table\b|\btabulate|\btabular|\bshow (me )?the table", re.IGNORECASE)  # the
+# answer shows the result tables
 
 
 def _load_tool_context() -> None:
@@ -216,7 +170,7 @@ class Assistant:
                 f"The question has {len(question)} characters (limit {MAX_QUESTION_CHARS}); "
                 "paste long gene lists as context instead."
             )
-        turn = _Turn()
+        turn = Turn()
         question, table = split_off_table(question)
         if table is None:
             context, table = split_off_table(context)
@@ -245,7 +199,7 @@ class Assistant:
 
     def _rules_turn(
         self,
-        turn: _Turn,
+        turn: Turn,
         question: str,
         plan: Plan,
         screen: Screen,
@@ -257,10 +211,10 @@ class Assistant:
             yield from self._run_calls(plan)
         text = rules_answer(plan, self._toolbox.calls, screen, data)
         if reason:
-            text = load_prompt("fallback").format(reason=reason.split(". ")[0]) + "\n\n" + text
+            text = load_prompt("fallback").format(reason=reason.split(". ")[0][:200]) + "\n\n" + text
         yield from self._finish(turn, question, data, text, "rules", self._toolbox.calls)
 
-    def _llm_turn(self, turn: _Turn, question: str, plan: Plan, screen: Screen, data: ContextData) -> Iterator[Event]:
+    def _llm_turn(self, turn: Turn, question: str, plan: Plan, screen: Screen, data: ContextData) -> Iterator[Event]:
         user = "\n\n".join(p for p in (question, context_note(data)) if p)
         messages: list[BaseMessage] = [*self._history, HumanMessage(user)]
         if self.preroute and plan.calls:
@@ -279,15 +233,31 @@ class Assistant:
                 ToolMessage(content=call.summary, tool_call_id=i, name=call.name)
                 for call, i in zip(self._toolbox.calls, ids, strict=True)
             ]
-        final = _Output()
+        if self._toolbox.calls and only_enrichment_without_findings(self._toolbox.calls):
+            yield from self._nothing_to_claim(turn, question, screen, data)  # no model: it would have nothing to say
+            return
+        final = Output()
         try:
             yield from self._run_agent(turn, messages, final)
-        except Exception as exc:  # any model failure falls back to the rules answer
-            log.exception("the language model failed; answering by rules")
-            yield Event("error", text=f"The language model failed ({type(exc).__name__}); answering by rules.")
-            yield from self._rules_turn(turn, question, plan, screen, data, f"{type(exc).__name__}: {exc}",
-                                        run=not self._toolbox.calls)
+        except Exception as exc:  # any model failure falls back to the rules answer, in one readable line
+            reason = describe_failure(exc)
+            log.warning("answering by rules: %s", reason)
+            log.debug("the language model failed", exc_info=True)
+            yield Event("error", text=f"{reason[0].upper()}{reason[1:]}; answering by rules.")
+            yield from self._rules_turn(turn, question, plan, screen, data, reason, run=not self._toolbox.calls)
             return
+        calls = self._toolbox.calls
+        text, shown, removed, check, claims = self._checked_prose(question, data, final)
+        notes = input_notes(screen, data)
+        footer = sources_line(calls, top=not shown)
+        full = "\n\n".join(p for p in (*notes, text, *shown, footer) if p)
+        yield from self._finish(turn, question, data, full, "llm", calls, memory_text=text, removed=removed,
+                                checked=(check.rewritten, claims))
+
+    def _checked_prose(self, question: str, data: ContextData, final: Output
+                       ) -> tuple[str, list[str], list[str], Check, dict[str, int]]:
+        """The model's prose after every check (grounding, claims, abstentions, a finding at the end, a next step),
+        the results shown whole under it, the removed sentences, the claim check and its counts."""
         evidence = "\n".join([*self._evidence, question, " ".join(data.genes),
                               *(c.summary for c in self._toolbox.calls)])
         text = cut_unfinished(final.text.strip()) if final.finish_reason == "length" else final.text.strip()
@@ -315,13 +285,17 @@ class Assistant:
             text += "\n\n" + load_prompt("removed").format(n=len(removed))
         claims = {"claims_before": claims_before[0], "passed_before": claims_before[1],
                   "claims_after": check.claims_after, "passed_after": check.passed_after}
-        notes = input_notes(screen, data)
-        footer = sources_line(calls, top=not shown)
-        full = "\n\n".join(p for p in (*notes, text, *shown, footer) if p)
-        yield from self._finish(turn, question, data, full, "llm", calls, memory_text=text, removed=removed,
-                                checked=(check.rewritten, claims))
+        return text, shown, removed, check, claims
 
-    def _run_agent(self, turn: _Turn, messages: list[BaseMessage], final: _Output) -> Iterator[Event]:
+    def _nothing_to_claim(self, turn: Turn, question: str, screen: Screen, data: ContextData) -> Iterator[Event]:
+        """The answer when every pre-routed result is an enrichment with no significant term: it says so, from the
+        results themselves (the model's prose would not be kept)."""
+        calls = self._toolbox.calls
+        text = "\n\n".join(render_call(call) for call in calls)
+        full = "\n\n".join(p for p in (*input_notes(screen, data), text, sources_line(calls)) if p)
+        yield from self._finish(turn, question, data, full, "llm", calls, memory_text=text)
+
+    def _run_agent(self, turn: Turn, messages: list[BaseMessage], final: Output) -> Iterator[Event]:
         """Stream the LangChain agent: model tokens, tool events, and (into `final`) the answer."""
         from langgraph.errors import GraphRecursionError
 
@@ -362,7 +336,7 @@ class Assistant:
 
     def _finish(
         self,
-        turn: _Turn,
+        turn: Turn,
         question: str,
         data: ContextData,
         text: str,

@@ -6,7 +6,8 @@ Each sentence's claims are found and checked:
   show, a co-expression row as co-expression, a ChIP row as binding), and a WikiPathways or KEGG term is no "GO term";
 - a predicted (novel) row is stated as a prediction (with a hedge such as "may" or "predicted"), not as a fact;
 - "enriched" or "significant" only for a significant row, and never when no row is significant;
-- each number belongs to a row it names (or, with no row named, appears in the evidence).
+- each number belongs to a row it names (or, with no row named, appears in the evidence);
+- a gene with known annotations is not called unknown.
 A sentence that fails is rewritten from its rows' fact lines (`views.facts`), or removed when it names no row.
 """
 from __future__ import annotations
@@ -28,6 +29,7 @@ HEDGE_RE = re.compile(r"\b(may|might|could|predict\w*|potential\w*|likely|sugges
 ENRICHED_RE = re.compile(r"enrich|over-?represent|\bsignificant", re.I)
 NEGATION_RE = re.compile(r"\b(not|no|none|nothing|neither|nor|without)\b|n't", re.I)
 GO_WORD_RE = re.compile(r"\bGO\b")
+UNKNOWN_RE = re.compile(r"\b(unknown|not known|uncharacteri[sz]ed|no known|poorly characteri[sz]ed)\b", re.I)
 FACTOR_RE = re.compile(r"transcription factor|\bTFs?\b|factor|regulat|bound|bind|ChIP|co-?express|expression|target",
                        re.I)  # a sentence that names a factor as such (not only as a member of a gene list)
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z*\-(])")
@@ -132,7 +134,13 @@ def _problems(sentence: str, named: list[Row], rows: list[Row], evidence: str) -
     per_row = [_row_problems(sentence, r, positive_enriched) for r in named]
     problems = misattributed + [p for row in per_row for p in row]
     claims, failed = len(named) + len(misattributed), len(misattributed) + sum(bool(row) for row in per_row)
-    if positive_enriched and not named and rows and not any(r.significant for r in rows):
+    studied = {r.subject for r in rows if r.tool == "gene_functions" and not r.novel}
+    target = first if first in subjects else next(iter(subjects)) if len(subjects) == 1 else None
+    if UNKNOWN_RE.search(sentence) and target in studied:
+        claims, failed = claims + 1, failed + 1
+        problems.append(f"calls {target} unknown, but it has known annotations")
+    enrichment = [r for r in rows if r.significant is not None]
+    if positive_enriched and not named and enrichment and not any(r.significant for r in enrichment):
         claims, failed = claims + 1, failed + 1
         problems.append("claims enrichment where no row is significant")
     numbers = [m.group(0).lstrip("+") for m in _CLAIM_NUMBER_RE.finditer(sentence) if _counts(m.group(0))]

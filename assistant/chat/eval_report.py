@@ -5,14 +5,45 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .evaluate import Outcome
+from typing import Any
 
 SECTION = "## Assistant"
+
+
+@dataclass
+class Outcome:
+    """One scored question."""
+
+    id: str
+    use: str
+    question: str
+    answer: str
+    mode: str
+    tools_called: list[str]
+    tools_ok: bool
+    refuse: bool
+    refused: bool
+    invented: bool
+    contains_ok: bool
+    cites_result: bool | None
+    claims: int
+    grounded: int
+    ungrounded: dict[str, list[str]]
+    removed: int  # model sentences the grounding filter dropped
+    raw_claims: int  # claims before that filter
+    raw_grounded: int
+    abstain: bool  # the question must abstain
+    abstained: bool
+    key_ok: bool  # not empty, not ending on a colon, states the key finding
+    row_claims: int  # claims about result rows (claims.score_claims), after the check
+    row_passed: int
+    row_claims_before: int  # ... in the model's own text, before the check
+    row_passed_before: int
+    total_s: float
+    first_token_s: float | None
+    errors: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ from assistant.tools.views import VIEWS
 from gsfm_model.data.genes import default_mapper
 
 from .claims import ENRICHED_RE, NEGATION_RE, score_claims
-from .eval_report import Report
+from .eval_report import Outcome, Report
 from .grounding import TERM_ID_RE, grounding, norm
 from .guards import screen_question
 
@@ -123,40 +123,6 @@ def abstained(text: str) -> bool:
 
 
 # -- running -----------------------------------------------------------------------------------------
-
-
-@dataclass
-class Outcome:
-    """One scored question."""
-
-    id: str
-    use: str
-    question: str
-    answer: str
-    mode: str
-    tools_called: list[str]
-    tools_ok: bool
-    refuse: bool
-    refused: bool
-    invented: bool
-    contains_ok: bool
-    cites_result: bool | None
-    claims: int
-    grounded: int
-    ungrounded: dict[str, list[str]]
-    removed: int  # model sentences the grounding filter dropped
-    raw_claims: int  # claims before that filter
-    raw_grounded: int
-    abstain: bool  # the question must abstain
-    abstained: bool
-    key_ok: bool  # not empty, not ending on a colon, states the key finding
-    row_claims: int  # claims about result rows (claims.score_claims), after the check
-    row_passed: int
-    row_claims_before: int  # ... in the model's own text, before the check
-    row_passed_before: int
-    total_s: float
-    first_token_s: float | None
-    errors: list[str] = field(default_factory=list)
 
 
 def score(q: dict[str, Any], answer: Any, evidence: str) -> Outcome:
@@ -247,3 +213,14 @@ def run_evaluation(
                      f"grounded {outcome.grounded}/{outcome.claims}")
     shown = questions.resolve().relative_to(Path.cwd()) if questions.resolve().is_relative_to(Path.cwd()) else questions
     return Report(assistant.backend_info, preroute, outcomes, str(shown))
+
+
+def report_from_details(details: Path, backend: str | None, questions: Path = DEFAULT_QUESTIONS,
+                        **backend_opts: Any) -> Report:
+    """The report of an earlier run, from the outcomes it wrote to `details` (no question is asked again)."""
+    from ..llm import get_backend
+
+    outcomes = [Outcome(**json.loads(line)) for line in details.read_text(encoding="utf-8").splitlines() if line]
+    info = get_backend(backend, **backend_opts).describe()
+    info.update(mode="llm" if any(x.mode == "llm" for x in outcomes) else "rules", fallback_reason=None)
+    return Report(info, True, outcomes, str(questions))

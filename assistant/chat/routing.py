@@ -108,34 +108,40 @@ def route(
         intent = "complete" if intent == "similar" and listed else "enrich" if listed else intent
     if intent == "enrich" and not listed:
         intent = "gene" if genes else "search"
-    list_args = {} if context.genes else {"genes": listed or genes}
     plan = Plan(intent, genes=listed or genes)
-    if intent == "gene" and genes:
-        plan.calls = [("gene_info", {"gene": genes[0]})] if full else []
-        known = {"known_first": True} if _KNOWN_RE.search(question) else {}
-        plan.calls.append(("gene_functions", {"gene": genes[0], **known}))
-        if full:
-            plan.calls.append(("similar_genes", {"gene": genes[0]}))
-    elif intent == "links":
-        plan.calls = [("gene_links", {"genes": genes})]
-        if full and len(genes) >= 3:
-            plan.calls.append(("enrich_genes", {"genes": genes}))
-    elif intent == "similar" and genes:
-        plan.calls = [("similar_genes", {"gene": genes[0]})]
-    elif intent == "enrich":
-        plan.calls = [("enrich_genes", list_args)]
-    elif intent == "gsea":
-        plan.calls = [("gsea_ranked", {}), ("enrich_genes", list_args)] if listed else [("gsea_ranked", {})]
-    elif intent == "complete" and plan.genes:
-        plan.calls = [("complete_gene_set", list_args)]
-    elif intent == "hypotheses" and plan.genes:
-        plan.calls = [("gene_hypotheses", list_args)]
-        if few:  # a few named genes: the evidence for the link comes first
-            plan.calls.insert(0, ("gene_links", {"genes": genes}))
-    elif intent == "search":
-        plan.calls = [("search_gene_sets", {"query": search_topic(question)})]
-    else:
+    plan.calls = _calls(intent, question, genes, listed, context, few, full)
+    if not plan.calls:
         plan.intent = "help"
     return plan
 
 
+def _calls(intent: str, question: str, genes: list[str], listed: list[str], context: ContextData, few: bool,
+           full: bool) -> list[tuple[str, dict[str, Any]]]:
+    """The tool calls of an intent (none: the question is answered with help)."""
+    list_args = {} if context.genes else {"genes": listed or genes}
+    calls: list[tuple[str, dict[str, Any]]] = []
+    if intent == "gene" and genes:
+        calls = [("gene_info", {"gene": genes[0]})] if full else []
+        known = {"known_first": True} if _KNOWN_RE.search(question) else {}
+        calls.append(("gene_functions", {"gene": genes[0], **known}))
+        if full:
+            calls.append(("similar_genes", {"gene": genes[0]}))
+    elif intent == "links":
+        calls = [("gene_links", {"genes": genes})]
+        if full and len(genes) >= 3:
+            calls.append(("enrich_genes", {"genes": genes}))
+    elif intent == "similar" and genes:
+        calls = [("similar_genes", {"gene": genes[0]})]
+    elif intent == "enrich":
+        calls = [("enrich_genes", list_args)]
+    elif intent == "gsea":
+        calls = [("gsea_ranked", {}), ("enrich_genes", list_args)] if listed else [("gsea_ranked", {})]
+    elif intent == "complete" and (listed or genes):
+        calls = [("complete_gene_set", list_args)]
+    elif intent == "hypotheses" and (listed or genes):
+        calls = [("gene_hypotheses", list_args)]
+        if few:  # a few named genes: the evidence for the link comes first
+            calls.insert(0, ("gene_links", {"genes": genes}))
+    elif intent == "search":
+        calls = [("search_gene_sets", {"query": search_topic(question)})]
+    return calls

@@ -65,7 +65,7 @@ def render_call(call: ToolCall) -> str:
     if call.name in LINES:
         rows = "\n".join(f"- {line(r, about)}" for _, r in top.iterrows())
     else:
-        rows = " ".join(line(r, about) for _, r in top.iterrows())
+        rows = ", ".join(line(r, about) for _, r in top.iterrows())
     template = f"rules_{call.name}"
     if call.name in ("enrich_genes", "gsea_ranked") and "status" in view.columns \
             and not (view["status"] == "significant").any():

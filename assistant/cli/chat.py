@@ -144,17 +144,21 @@ def _records(result, n: int = 25) -> list | str | None:
 def cmd_eval_agent(args: argparse.Namespace) -> None:
     """Run the assistant evaluation and write its section of the benchmarks file."""
     from assistant.chat.eval_report import write_report
-    from assistant.chat.evaluate import DEFAULT_QUESTIONS, run_evaluation
+    from assistant.chat.evaluate import DEFAULT_QUESTIONS, report_from_details, run_evaluation
 
-    _configure_tools(args)
-    report = run_evaluation(
-        backend=args.backend,
-        questions=Path(args.questions) if args.questions else DEFAULT_QUESTIONS,
-        limit=args.limit,
-        details=Path(args.details) if args.details else None,
-        progress=lambda line: print(line, file=sys.stderr, flush=True),
-        **_backend_opts(args),
-    )
+    questions = Path(args.questions) if args.questions else DEFAULT_QUESTIONS
+    if args.from_details:
+        report = report_from_details(Path(args.from_details), args.backend, questions, **_backend_opts(args))
+    else:
+        _configure_tools(args)
+        report = run_evaluation(
+            backend=args.backend,
+            questions=questions,
+            limit=args.limit,
+            details=Path(args.details) if args.details else None,
+            progress=lambda line: print(line, file=sys.stderr, flush=True),
+            **_backend_opts(args),
+        )
     command = "gsfm " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["eval-agent"] else None
     print(report.summary_markdown())
     if args.out:
@@ -186,4 +190,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="markdown file whose 'Assistant' section is (re)written, e.g. docs/benchmarks.md")
     p.add_argument("--details", help="also write per-question results as JSONL here")
     p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--from-details", help="write the report of an earlier run from its --details file (asks nothing)")
     p.set_defaults(func=cmd_eval_agent)

@@ -5,8 +5,11 @@ import argparse
 import time
 from collections.abc import Callable
 
+from gsfm_model.errors import DataError
+
 
 def step_data() -> str:
+    """The gene table and libraries: built when missing or damaged."""
     from gsfm_model.data.loaders import build_all
 
     built = build_all()
@@ -14,22 +17,39 @@ def step_data() -> str:
 
 
 def step_model() -> str:
+    """The default model: trained when missing or damaged, resumed when a run stopped early."""
     from gsfm_model.data.paths import model_folder
+    from gsfm_model.inference import read_folder
+    from gsfm_model.train import TrainConfig, main
 
     folder = model_folder()
-    if (folder / "model.safetensors").exists():
-        return f"default model already trained ({folder})"
-    from gsfm_model.train import main
-
-    main([])
-    return f"trained the default model into {folder}"
+    if not (folder / "model.safetensors").exists():
+        main([])
+        return f"trained the default model into {folder}"
+    try:
+        _, _, config = read_folder(folder)
+    except DataError as exc:  # damaged: trained again (each save replaces the whole folder at once)
+        print(f"  {exc}\n  training it again", flush=True)
+        main([])
+        return f"trained the default model into {folder} again"
+    done, wanted = config.get("training", {}).get("epochs", 0), TrainConfig().epochs
+    if done < wanted:  # a run stopped early (killed, or a --minutes budget): finished where it stopped
+        print(f"  {folder} has {done:g} of {wanted} epochs; resuming", flush=True)
+        main(["--resume"])
+        return f"finished training the default model ({wanted} epochs)"
+    return f"default model already trained ({folder}, {done:g} epochs)"
 
 
 def step_index() -> str:
-    from index.store import index_is_current
+    """The default model's indexes: built when missing, stale or damaged."""
+    from index.store import GeneIndex, index_is_current
 
     if index_is_current():
-        return "indexes are up to date"
+        try:
+            GeneIndex.load()
+            return "indexes are up to date"
+        except DataError as exc:  # a damaged file: rebuilt (the build replaces the folder only when done)
+            print(f"  {exc}\n  building it again", flush=True)
     from index import build_index
 
     build_index()

@@ -42,7 +42,7 @@ class LLMSettings:
     n_ctx: int = 8192
     n_threads: int | None = None  # default: os.cpu_count()
     temperature: float = 0.0
-    max_tokens: int = 120  # answers are short (the system prompt asks for 2 or 3 sentences); a cut answer
+    max_tokens: int = 90  # answers are short (the system prompt asks for 2 to 4 short sentences); a cut answer
     # ends at its last finished sentence
     timeout: float = 120.0  # seconds, remote backends
 

@@ -4,7 +4,8 @@ Reading those ~1,100 tokens takes ~23 s on 2 cores (scripts/bench_llm.py). llama
 turns of one process; saving the state once lets a new process (the app, `gsfm chat`, a notebook)
 answer its first question without reading them again. A state file is raw llama.cpp KV-cache bytes
 written by this program under `$GSFM_HOME/llm/kv/`, named by a hash of everything it depends on
-(llama-cpp-python version, model file, context and batch size, the tokens), and written atomically.
+(llama-cpp-python version, model file, context and batch size, the tokens), written atomically and ending with
+the sha256 of its bytes (a damaged file is computed again, never loaded).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+DIGEST_BYTES = 32  # a state file ends with the sha256 of its bytes, checked before they reach llama.cpp
 KEEP_PER_MODEL = 3  # newest state files kept per model file; older prompts' states are deleted
 
 
@@ -43,7 +45,11 @@ def state_path(llama: Llama, tokens: Sequence[int]) -> Path:
 def _restore(llama: Llama, tokens: Sequence[int], path: Path) -> bool:
     import llama_cpp
 
-    data = path.read_bytes()
+    raw = path.read_bytes()
+    data, digest = raw[:-DIGEST_BYTES], raw[-DIGEST_BYTES:]
+    if len(raw) <= DIGEST_BYTES or hashlib.sha256(data).digest() != digest:
+        log.warning("saved prompt state %s is damaged or incomplete", path)
+        return False  # never hand llama.cpp a truncated state
     buffer = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
     if llama_cpp.llama_state_set_data(llama._ctx.ctx, buffer, len(data)) != len(data):
         return False
@@ -60,7 +66,8 @@ def _save(llama: Llama, path: Path) -> None:
     buffer = (ctypes.c_uint8 * size)()
     written = llama_cpp.llama_state_get_data(llama._ctx.ctx, buffer, size)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_bytes(bytes(buffer)[:written])
+    data = bytes(buffer)[:written]
+    tmp.write_bytes(data + hashlib.sha256(data).digest())
     tmp.replace(path)
     older = sorted(path.parent.glob(f"{Path(llama.model_path).stem}-*.kv"), key=lambda p: p.stat().st_mtime)
     for stale in older[:-KEEP_PER_MODEL]:

@@ -6,6 +6,7 @@ Works with Ollama (`http://127.0.0.1:11434/v1`), vLLM (`--enable-auto-tool-choic
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -21,6 +22,26 @@ def public_url(url: str) -> str:
     host = parts.hostname or ""
     netloc = f"{host}:{parts.port}" if parts.port else host
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+@cache
+def _strict(chat_openai: type) -> type:
+    """`ChatOpenAI` sending requests in the form the common servers all accept: an assistant message that only calls
+    tools has content "" instead of null (llama-cpp-python's server answers HTTP 500 to null), and the token cap
+    goes as `max_tokens` (langchain-openai sends `max_completion_tokens`, which llama-cpp-python's server ignores).
+    """
+
+    class StrictChatOpenAI(chat_openai):
+        def _get_request_payload(self, input_: Any, *, stop: list[str] | None = None, **kwargs: Any) -> dict:
+            payload = super()._get_request_payload(input_, stop=stop, **kwargs)
+            for message in payload.get("messages", []):
+                if message.get("content") is None:
+                    message["content"] = ""
+            if "max_completion_tokens" in payload:
+                payload["max_tokens"] = payload.pop("max_completion_tokens")
+            return payload
+
+    return StrictChatOpenAI
 
 
 class OpenAICompatBackend(Backend):
@@ -55,7 +76,7 @@ class OpenAICompatBackend(Backend):
             "max_retries": 1,
             **opts,
         }
-        return ChatOpenAI(
+        return _strict(ChatOpenAI)(
             base_url=self.settings.base_url,
             model=self.settings.model,
             api_key=self.settings.api_key or "not-needed",  # local servers accept any key

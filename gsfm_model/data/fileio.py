@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import urllib.error
@@ -34,6 +36,10 @@ def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
     try:
         yield tmp
         os.replace(tmp, path)
+    except Exception as exc:  # writers wrap the OS error (pyarrow, safetensors): recognised by errno or message
+        if _is_no_space(exc):
+            raise _no_space(path, exc) from exc
+        raise
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -46,6 +52,8 @@ def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     os.chmod(tmp, 0o777 & ~_umask())
     old = path.with_name(f".{path.name}.old")
+    if old.exists() and not path.exists():  # a swap interrupted by a kill: the previous folder comes back
+        os.replace(old, path)
     try:
         yield tmp
         shutil.rmtree(old, ignore_errors=True)
@@ -53,8 +61,26 @@ def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
             os.replace(path, old)
         os.replace(tmp, path)
         shutil.rmtree(old, ignore_errors=True)
+    except Exception as exc:  # writers wrap the OS error (pyarrow, safetensors): recognised by errno or message
+        if _is_no_space(exc):
+            raise _no_space(path, exc) from exc
+        raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+NO_SPACE = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)  # a full disk, a file-size limit, a full quota
+_NO_SPACE_RE = re.compile(r"No space left|File too large|FileTooLarge|StorageFull|Disk quota", re.I)
+
+
+def _is_no_space(exc: BaseException) -> bool:
+    return getattr(exc, "errno", None) in NO_SPACE or bool(_NO_SPACE_RE.search(str(exc)))
+
+
+def _no_space(path: Path, exc: BaseException) -> DataError:
+    reason = getattr(exc, "strerror", None) or "no space left"
+    return DataError(f"Not enough space to write {path} ({reason}); the previous version, if any, is "
+                     f"unchanged. Free some space under {path.parent} and run the command again.")
 
 
 def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
@@ -102,3 +128,20 @@ def download(url: str, dest: Path, sha256: str | None = None, timeout: float = 6
             "or pass a local file path instead."
         ) from exc
     return dest
+
+
+def unreadable(path: str | os.PathLike, exc: BaseException, fix: str) -> DataError:
+    """The one message for a damaged artifact: which file, what went wrong, and the command that repairs it."""
+    detail = str(exc).split("\n")[0][:160]
+    return DataError(f"{path} is damaged or incomplete ({type(exc).__name__}: {detail}). {fix}")
+
+
+def parquet_readable(path: str | os.PathLike) -> bool:
+    """Whether a parquet file opens and its footer and row groups check out (a truncated file does not)."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.read_metadata(path)
+        return meta.num_rows >= 0 and all(meta.row_group(i).num_rows >= 0 for i in range(meta.num_row_groups))
+    except Exception:  # any failure to open is damage
+        return False

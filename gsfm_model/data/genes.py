@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import pandas as pd
+from pyarrow import ArrowException
 
 from ..errors import DataError
-from .fileio import atomic_write
+from .fileio import atomic_write, parquet_readable, unreadable
 from .paths import cache_dir
 from .sources import ORGDB, orgdb_sqlite
 
@@ -52,7 +53,7 @@ def build_gene_table(force: bool = False) -> pd.DataFrame:
     (list of Ensembl gene IDs, unversioned).
     """
     path = genes_path()
-    if path.exists() and not force:
+    if path.exists() and not force and parquet_readable(path):
         return load_gene_table()
     with sqlite3.connect(orgdb_sqlite()) as con:
         genes = pd.read_sql_query(
@@ -88,7 +89,10 @@ def load_gene_table() -> pd.DataFrame:
     path = genes_path()
     if not path.exists():
         raise DataError("The gene table is not built yet. Run `gsfm data build` first.")
-    genes = pd.read_parquet(path)
+    try:
+        genes = pd.read_parquet(path)
+    except (OSError, ArrowException) as exc:
+        raise unreadable(path, exc, "Run `gsfm setup` (or `gsfm data build`) to rebuild it.") from exc
     if "ensembl_ids" not in genes.columns:  # built by an older release: rebuild from the downloaded database
         load_gene_table.cache_clear()
         return build_gene_table(force=True)

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import DataError, InputError
-from .fileio import atomic_write
+from .fileio import atomic_write, unreadable
 from .paths import cache_dir
 
 _NAME = re.compile(r"^[A-Za-z0-9_.+-]+$")
@@ -83,6 +83,9 @@ def save_library(lib: GeneSetLibrary) -> Path:
     return path
 
 
+REPAIR_DATA = "Run `gsfm setup` (or `gsfm data build`) to rebuild it from the verified downloads."
+
+
 def _read_meta(path: Path) -> dict:
     meta = pq.read_schema(path).metadata or {}
     return json.loads(meta.get(b"gsfm", b"{}"))
@@ -95,8 +98,11 @@ def load_library(name: str) -> GeneSetLibrary:
     if not path.exists():
         known = ", ".join(available_libraries()) or "none yet (run `gsfm data build`)"
         raise DataError(f"Library {name!r} is not in the cache. Available: {known}.")
-    meta = _read_meta(path)
-    terms = pd.read_parquet(path)
+    try:
+        meta = _read_meta(path)
+        terms = pd.read_parquet(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise unreadable(path, exc, REPAIR_DATA) from exc
     terms["genes"] = terms.genes.apply(list)
     return GeneSetLibrary(name, terms, Provenance(**meta["provenance"]), meta.get("stats", {}))
 

@@ -8,6 +8,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ..errors import InputError
+from .fileio import parquet_readable
 from .genes import build_gene_table
 from .gmt import library_from_gmt, normalize_sets
 from .libraries import GeneSetLibrary, Provenance, available_libraries, library_path, make_terms, save_library
@@ -169,8 +170,8 @@ def build_all(force: bool = False, only: list[str] | None = None) -> list[str]:
     have = set(available_libraries())
     built = []
     for name, build in (bar := tqdm(todo.items(), desc="libraries", unit="lib")):
-        if name in have and not force and library_path(name).exists():
-            continue
+        if name in have and not force and parquet_readable(library_path(name)):
+            continue  # built and intact (a damaged file is rebuilt)
         bar.set_postfix_str(name)
         save_library(build())
         built.append(name)

@@ -58,6 +58,8 @@ CUES = {
     LITERATURE: r"paper|PubMed|PMID|publication|stud|literature",
     DOMAIN: r"domain|motif|family|Pfam|PROSITE",
 }
+LIST_GENES = 4  # input genes named per enrichment line
+ADDED_GENES = 3  # model-added genes named per enrichment line
 _PREFIX_RE = re.compile(r"^(?:human phenotype|mouse phenotype|GWAS trait): ")
 _SOURCE_RE = re.compile(r"\s*\((?:GO:\d{7}|HP:\d{7}|MP:\d{7}|KEGG pathway|WikiPathways WP\d+|ARCHS4|[A-Za-z0-9_]+)\)$")
 _PARTNER_RE = re.compile(r"^(?:bound by|co-expressed with) (\S+)")
@@ -92,16 +94,15 @@ def gene_fact(gene: str, label: str, kind: str, known: bool, confidence: float |
 
 
 def list_fact(label: str, kind: str, significant: bool, fdr: float, genes: list[str], overlap: str = "") -> str:
-    """One enrichment row as a sentence: 'Significant (FDR 1e-05; 8/120): the list is enriched for genes of ...'
-    or 'Not significant (FDR 0.37): ... (not evidence of enrichment)'."""
+    """One enrichment row as a sentence: 'Significant (FDR 1e-05; 8 of 120 term genes: A, B, C and 5 more): the
+    list is enriched for genes of ...' or 'Not significant (FDR 0.37; ...): ... not evidence of enrichment'."""
     phrase = RELATIONS.get(kind, RELATIONS[OTHER])[2].format(t=relation_term(label))
-    shown = ", ".join(genes[:6]) + (f" and {len(genes) - 6} more" if len(genes) > 6 else "")
+    shown = ", ".join(genes[:LIST_GENES]) + (f" and {len(genes) - LIST_GENES} more" if len(genes) > LIST_GENES else "")
     k, _, n = overlap.partition("/")
-    where = f"; {k} of the term's {n} genes are in the list" if n else ""
+    where = f"; {k} of {n} term genes: {shown}" if n else f"; {shown}"
     if significant:
-        return f"Significant (FDR {fdr:.2g}{where}): the list is enriched for {phrase} [{kind}]; genes: {shown}."
-    return (f"Not significant (FDR {fdr:.2g}{where}): {len(genes)} genes of the list ({shown}) are among {phrase} "
-            f"[{kind}]; this is not evidence of enrichment.")
+        return f"Significant (FDR {fdr:.2g}{where}): the list is enriched for {phrase} [{kind}]."
+    return f"Not significant (FDR {fdr:.2g}{where}): {phrase} [{kind}]; not evidence of enrichment."
 
 
 # -- one line of prose per row of each tool's view ------------------------------------------------------------
@@ -116,8 +117,8 @@ def _function_line(r: pd.Series, subject: str) -> str:
 
 def _neighbour_line(r: pd.Series, subject: str) -> str:
     known = list(r.get("known_functions", []) or [])[:2]
-    return (f"{r['gene']} groups with {subject} (similarity {format_cell(r['similarity'])})"
-            + (f"; {r['gene']} is known for {'; '.join(known)}." if known else "."))
+    return f"{r['gene']} (similarity {format_cell(r['similarity'])}" + (f"; known for {'; '.join(known)})" if known
+                                                                          else ")")
 
 
 def _enrichment_line(r: pd.Series, subject: str) -> str:
@@ -125,8 +126,9 @@ def _enrichment_line(r: pd.Series, subject: str) -> str:
                      list(r.get("input_genes", []) or []), r.get("overlap_k_of_n", ""))
     added = list(r.get("added_genes", []) or [])
     if added:
-        text += (f" The model would add {format_cell(added)} (model association FDR {format_cell(r['model_fdr'])} "
-                 "against random lists; not evidence about the experiment).")
+        more = f" and {len(added) - ADDED_GENES} more" if len(added) > ADDED_GENES else ""
+        text += (f" The model would add {', '.join(added[:ADDED_GENES])}{more} (model association FDR "
+                 f"{format_cell(r['model_fdr'])}).")
     return text
 
 

@@ -18,10 +18,10 @@ from .facts import FACT_TOOLS, row_line, subject_of
 from .kinds import FUNCTION, GROUP_OF, KIND_GROUPS, PROCESS, library_kind, term_label
 
 # rows of each tool's view the language model reads
-ROWS = {"enrich_genes": 4, "gsea_ranked": 4, "gene_hypotheses": 3, "complete_gene_set": 8, "gene_functions": 8,
-        "gene_links": 6}
-NOVEL_SHOWN, KNOWN_SHOWN = 6, 2  # gene_functions view: novel rows, then known rows
-KNOWN_FIRST_SHOWN = 4  # ... or, for a well-studied gene or a question about what is known, known rows first
+ROWS = {"enrich_genes": 3, "gsea_ranked": 3, "gene_hypotheses": 3, "complete_gene_set": 8, "gene_functions": 6,
+        "gene_links": 6, "similar_genes": 5}
+NOVEL_SHOWN, KNOWN_SHOWN = 4, 2  # gene_functions view: novel rows, then known rows
+KNOWN_FIRST_SHOWN = 3  # ... or, for a well-studied gene or a question about what is known, known rows first
 LINK_TERMS = 4  # gene_links view: shared terms shown
 GROUP_SHOWN = 2  # gene_functions view: novel rows per kind group
 PER_LIBRARY = 2  # gene_functions and enrich_genes views: rows per library
@@ -169,16 +169,22 @@ def links_view(links: Any) -> pd.DataFrame:
     """gene_links as facts: each pair's neighbour ranks, each gene's completion by the others, the shared terms."""
     rows = [("neighbours", f"{r.gene_b} ranks {r.rank_b_for_a:,} among {r.gene_a}'s neighbours and {r.gene_a} ranks "
              f"{r.rank_a_for_b:,} among {r.gene_b}'s, of {r.n_ranked:,} genes: "
-             + (f"within each other's closest {r.share:.1%} (a random pair is that close at most {r.share:.1%} of the "
-                "time)" if r.strength != "weak" else f"not close neighbours (closest {LINK_MODERATE:.0%} needed)"),
+             + (f"within each other's closest {_percent(r.share)} (a random pair is that close at most "
+                f"{_percent(r.share)} of the time)" if r.strength != "weak"
+                else f"not close neighbours (closest {LINK_MODERATE:.0%} needed)"),
              r.strength) for r in links.pairs.itertuples(index=False)]
     rows += [("completion", f"Given the other genes, the model ranks {r.gene} {r.completion_rank:,} of all genes "
-              f"(top {r.completion_share:.1%})", strength(rank_share=r.completion_share))
+              f"(top {_percent(r.completion_share)})", strength(rank_share=r.completion_share))
              for r in links.completion.itertuples(index=False)]
     rows += [("shared term", f"Shared term {r.label} [{r.kind}]: {'; '.join(r.status)}",
               "known" if r.n_known == len(r.status) else strength(r.min_confidence))
              for r in links.shared.head(LINK_TERMS).itertuples(index=False)]
     return pd.DataFrame(rows, columns=["evidence", "finding", "strength"])
+
+
+def _percent(share: float) -> str:
+    """A share as a percentage with two significant digits ('0.011%', '6.1%')."""
+    return f"{100 * share:.2g}%"
 
 
 def _neighbours_view(df: pd.DataFrame) -> pd.DataFrame:

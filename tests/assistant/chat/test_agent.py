@@ -76,7 +76,7 @@ def test_prerouted_turn_streams_events_and_cites_evidence(small_tools):
     assert answer.tool_calls[0].result.gene.iloc[0] in prompt_text(model)  # the model saw the result
     assert "groups with the genes" in answer.text and "Evidence: similar_genes" in answer.text
     top = answer.tool_calls[0].result.gene.iloc[0]
-    assert f"top result: {top} groups with TMEM41B (similarity" in answer.text  # with its similarity
+    assert f"top result: {top} (similarity" in answer.text  # with its similarity
     assert all(v is not None for v in answer.timings.values())
     assert model.prompts[0][0].type == "system" and "GSFM assistant" in model.prompts[0][0].content
 
@@ -257,3 +257,45 @@ def test_an_answer_never_ends_on_a_colon(small_tools):
     answer = assistant.ask(f"Explain these genes: {genes}")
     prose = answer.text.split("\n\nEvidence:")[0].rstrip()
     assert not prose.endswith(":") and "Top result:" in prose and "most significant are" not in prose
+
+
+def test_a_prediction_stated_as_a_fact_is_rewritten_from_its_row(small_tools):
+    question = "What does CDK1 do?"
+    probe, _ = scripted(AIMessage("CDK1."))
+    view = functions_view(probe.ask(question).tool_calls[0].result)
+    name = small_tools.views.core_name(view[view.status == "novel"].label.iloc[0])
+    assistant, _ = scripted(AIMessage(f"CDK1 takes part in {name}."))
+    answer = assistant.ask(question)
+    assert answer.rewritten and answer.rewritten[0][0] == f"CDK1 takes part in {name}."
+    assert f"CDK1 may take part in {name}" in answer.text and "were rewritten from the tool results" in answer.text
+    assert answer.claims["passed_before"] < answer.claims["claims_before"]
+    assert answer.claims["passed_after"] == answer.claims["claims_after"] > 0
+
+
+def test_a_wikipathways_term_called_go_is_rewritten_and_a_non_significant_enriched_claim_goes(small_tools):
+    genes = "ISG15 IFIT1 IFIT3 MX1 OAS1 IRF7 STAT1 IFI6 IRF1 GBP1"
+    view = small_tools.views.enrichment_view(small_tools.gsfm_enrich(genes.split()))
+    wp = view[(view.status == "significant") & view.library.str.startswith("WikiPathway")].label.iloc[0]
+    weak = view[view.status == "not significant"].label.iloc[0]
+    wp_name, weak_name = (small_tools.views.core_name(x) for x in (wp, weak))
+    assistant, _ = scripted(AIMessage(f"The GO term {wp_name} stands out. The list is also enriched for {weak_name}."))
+    answer = assistant.ask(f"Explain these genes: {genes}")
+    assert answer.rewritten[0][0] == f"The GO term {wp_name} stands out."
+    assert "GO term" not in answer.text.split("\n\nEvidence:")[0]
+    assert f"the list is enriched for genes of {wp_name}" in answer.text
+    weak_claim = f"The list is also enriched for {weak_name}."  # a row the model was not shown: removed
+    assert weak_claim in answer.removed + [old for old, _ in answer.rewritten] and weak_claim not in answer.text
+
+
+def test_no_model_runs_when_no_term_is_significant(small_tools):
+    import numpy as np
+
+    from assistant.tools.state import context, protein_coding
+
+    pool = sorted(protein_coding() & set(context().vocab_pos))
+    genes = next(g for seed in range(10) if not (small_tools.enrich(
+        g := list(np.random.default_rng(seed).choice(pool, 12, replace=False))).fdr <= 0.05).any())
+    assistant, model = scripted(AIMessage("These genes share the process of thickened mitral valve cusp."))
+    answer = assistant.ask("What do these genes have in common?", "\n".join(genes))
+    assert model.prompts == [] and answer.mode == "llm"
+    assert answer.text.startswith("No gene set is significantly enriched")

@@ -91,3 +91,11 @@ def test_a_prediction_stated_as_a_fact_is_rewritten(small_tools):
     assert check.problems == ["states a prediction as a fact"]
     assert check.text.startswith("Predicted (") and "may take part in" in check.text
     assert check_claims(f"CDK1 may take part in {name}.", box.calls, call.summary).problems == []
+
+
+def test_a_studied_gene_called_unknown_is_caught(small_tools):
+    box = ToolBox()
+    call = box.run("gene_functions", {"gene": "TP53", "known_first": True})
+    assert call.result.known.any()
+    check = check_claims("The function of TP53 is unknown.", box.calls, call.summary)
+    assert check.problems == ["calls TP53 unknown, but it has known annotations"] and check.text == ""
