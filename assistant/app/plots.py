@@ -1,26 +1,30 @@
 """The app's plots as matplotlib figures (for `gr.Plot`): the enrichment dot plot and the GSEA running-score plot.
-No logic: they draw what the tools returned."""
+No logic: they draw what the tools returned.
+
+Several requests draw at once (one per worker thread), so the figures are plain `Figure` objects, not pyplot's shared
+state, and no text goes through mathtext (whose parser is shared): a log axis is labelled with plain numbers.
+"""
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from assistant.tools.gsea_kernel import running_sum  # noqa: E402
-from assistant.tools.views import KIND_ORDER  # noqa: E402
+from assistant.tools.gsea_kernel import running_sum
+from assistant.tools.views import KIND_ORDER
 
 LABELLED = 8  # the dot plot names its best terms
-COLOURS = plt.get_cmap("tab10").colors
+COLOURS = colormaps["tab10"].colors
 
 
-def dot_plot(df: pd.DataFrame, rows: int = 40) -> plt.Figure:
+def dot_plot(df: pd.DataFrame, rows: int = 40) -> Figure:
     """-log10 FDR against odds ratio for the best `rows` terms (by p): dot size = input genes in the term, colour =
     the library's kind; the LABELLED best are named."""
     best = df.sort_values("p_value").head(rows)
-    fig, ax = plt.subplots(figsize=(8, 5), dpi=100)
+    fig = Figure(figsize=(8, 5), dpi=100)
+    ax = fig.subplots()
     if best.empty:
         ax.text(0.5, 0.5, "no term overlaps the list", ha="center", va="center", transform=ax.transAxes)
         return fig
@@ -34,17 +38,19 @@ def dot_plot(df: pd.DataFrame, rows: int = 40) -> plt.Figure:
         ax.annotate(label[:45], (xi, yi), fontsize=7, xytext=(4, 2), textcoords="offset points")
     ax.axhline(-np.log10(0.05), color="grey", linestyle="--", linewidth=0.8)
     ax.set(xscale="log", xlabel="odds ratio", ylabel="-log10 FDR", title="Enrichment (size = genes in the term)")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     return fig
 
 
-def running_score_plot(ranked: pd.Series, members: list[str], title: str) -> plt.Figure:
+def running_score_plot(ranked: pd.Series, members: list[str], title: str) -> Figure:
     """A term's GSEA running sum along the ranking, its members as ticks below."""
     positions = np.flatnonzero(ranked.index.isin(members))
     curve = running_sum(ranked.to_numpy(np.float64), positions)
-    fig, (top, ticks) = plt.subplots(2, 1, figsize=(8, 4), dpi=100, sharex=True,
-                                     gridspec_kw={"height_ratios": [4, 1]})
+    fig = Figure(figsize=(8, 4), dpi=100)
+    top, ticks = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [4, 1]})
     top.plot(curve, color="#1f77b4")
     top.axhline(0, color="grey", linewidth=0.6)
     top.set(ylabel="running enrichment score", title=title[:90])

@@ -28,7 +28,7 @@ HEDGE_RE = re.compile(r"\b(may|might|could|predict\w*|potential\w*|likely|sugges
                       r"candidate|novel|propos\w*|perhaps|putative\w*|confidence|would)\b", re.I)
 ENRICHED_RE = re.compile(r"enrich|over-?represent|\bsignificant", re.I)
 NEGATION_RE = re.compile(r"\b(not|no|none|nothing|neither|nor|without)\b|n't", re.I)
-GO_WORD_RE = re.compile(r"\bGO\b")
+GO_WORD_RE = re.compile(r"\bGO\b(?!:\d)")  # the word, not an identifier such as GO:0006119
 UNKNOWN_RE = re.compile(r"\b(unknown|not known|uncharacteri[sz]ed|no known|poorly characteri[sz]ed)\b", re.I)
 FACTOR_RE = re.compile(r"transcription factor|\bTFs?\b|factor|regulat|bound|bind|ChIP|co-?express|expression|target",
                        re.I)  # a sentence that names a factor as such (not only as a member of a gene list)
@@ -101,13 +101,22 @@ def _mentions(sentence: str, rows: list[Row]) -> list[Row]:
             if not all(any(inside(a, b) for j, other in found.items() if j != i for b in other) for a in spans)]
 
 
-def _first_gene(sentence: str) -> str | None:
+def _symbols(sentence: str) -> list[str]:
+    """The official gene symbols a sentence names, in order."""
     official = default_mapper().official
-    return next((w for w in _WORD_RE.findall(sentence)
-                 if len(w) > 2 and official.get(w.upper()) == w and w not in NOT_GENES), None)
+    return [w for w in _WORD_RE.findall(sentence) if len(w) > 2 and official.get(w.upper()) == w and w not in NOT_GENES]
 
 
-def _row_problems(sentence: str, r: Row, positive_enriched: bool) -> list[str]:
+def _gene_before(sentence: str, row: Row) -> str | None:
+    """The gene symbol named last before the sentence names the row: whom the claim is about."""
+    padded = f" {norm(sentence)} "
+    where = min((span[0] for k in row.keys for span in _spans(padded, k)), default=len(padded))
+    found = [(m.start(), g) for g in set(_symbols(sentence))
+             for m in re.finditer(re.escape(f" {norm(g)} "), padded) if m.start() < where]
+    return max(found)[1] if found else None
+
+
+def _row_problems(sentence: str, r: Row, positive_enriched: bool, known: bool = False) -> list[str]:
     """What one sentence gets wrong about one row it names."""
     problems = []
     cue = CUES.get(r.kind)
@@ -115,7 +124,7 @@ def _row_problems(sentence: str, r: Row, positive_enriched: bool) -> list[str]:
         problems.append(f"reads a {r.kind} row as something else")
     elif r.kind in FUNCTION_KINDS and GO_WORD_RE.search(sentence) and not r.library.startswith("GO"):
         problems.append(f"calls a {r.library} term a GO term")
-    if r.novel and not HEDGE_RE.search(sentence):
+    if r.novel and not known and not HEDGE_RE.search(sentence):
         problems.append("states a prediction as a fact")
     if r.significant is False and positive_enriched:
         problems.append("calls a non-significant row enriched")
@@ -127,14 +136,16 @@ def _problems(sentence: str, named: list[Row], rows: list[Row], evidence: str) -
     an enrichment claim that names no row."""
     positive_enriched = bool(ENRICHED_RE.search(sentence)) and not NEGATION_RE.search(sentence)
     subjects = {r.subject for r in rows if r.tool == "gene_functions"}
-    first = _first_gene(sentence)
-    about_other = [r for r in named if r.tool == "gene_functions" and first and first != r.subject]
-    misattributed = [f"gives {r.subject}'s row to {first}" for r in about_other if first in subjects]
+    whom = {id(r): _gene_before(sentence, r) for r in named if r.tool == "gene_functions"}
+    about_other = [r for r in named if whom.get(id(r)) not in (None, r.subject)]
+    misattributed = [f"gives {r.subject}'s row to {whom[id(r)]}" for r in about_other if whom[id(r)] in subjects]
     named = [r for r in named if r not in about_other]  # a sentence about a neighbour's own terms
-    per_row = [_row_problems(sentence, r, positive_enriched) for r in named]
+    known_keys = {k for r in named if not r.novel for k in r.keys}  # the same term known from another release
+    per_row = [_row_problems(sentence, r, positive_enriched, known=bool(set(r.keys) & known_keys)) for r in named]
     problems = misattributed + [p for row in per_row for p in row]
     claims, failed = len(named) + len(misattributed), len(misattributed) + sum(bool(row) for row in per_row)
     studied = {r.subject for r in rows if r.tool == "gene_functions" and not r.novel}
+    first = next(iter(_symbols(sentence)), None)
     target = first if first in subjects else next(iter(subjects)) if len(subjects) == 1 else None
     if UNKNOWN_RE.search(sentence) and target in studied:
         claims, failed = claims + 1, failed + 1

@@ -95,8 +95,9 @@ def top_labels(call: ToolCall, n: int = 5) -> list[str]:
         return []
     view = VIEWS[call.name](call.result)
     column = next((c for c in ("gene", "label", "term") if c in view.columns), None)
-    if call.name == "gene_hypotheses":
-        view, column = call.result.hypotheses, "term"
+    if call.name == "gene_hypotheses":  # each claim quotes its term's label
+        quoted = [m.group(1) for c in call.result.hypotheses["claim"].head(n) if (m := re.search(r"'(.+?)'", c))]
+        return [_LABEL_TAIL_RE.sub("", TERM_ID_RE.sub("", q)) for q in quoted]
     if column is None:
         return []
     return [_LABEL_TAIL_RE.sub("", TERM_ID_RE.sub("", str(v))) for v in view[column].head(n)]
@@ -220,7 +221,8 @@ def report_from_details(details: Path, backend: str | None, questions: Path = DE
     """The report of an earlier run, from the outcomes it wrote to `details` (no question is asked again)."""
     from ..llm import get_backend
 
+    preroute = backend_opts.pop("preroute", True)
     outcomes = [Outcome(**json.loads(line)) for line in details.read_text(encoding="utf-8").splitlines() if line]
     info = get_backend(backend, **backend_opts).describe()
     info.update(mode="llm" if any(x.mode == "llm" for x in outcomes) else "rules", fallback_reason=None)
-    return Report(info, True, outcomes, str(questions))
+    return Report(info, preroute, outcomes, str(questions))
