@@ -107,6 +107,25 @@ def test_training_killed_mid_run_keeps_a_whole_save_and_resumes(real_data, tmp_p
     assert gsfm_model.load(out, device="cpu").config["training"]["epochs"] == 2
 
 
+def test_data_build_killed_mid_run_leaves_each_library_whole_or_absent(real_data, tmp_path):
+    from gsfm_model.data.fileio import parquet_readable
+    from gsfm_model.data.paths import cache_dir
+
+    home = tmp_path / "home"
+    (home / "libraries").mkdir(parents=True)
+    shutil.copy(cache_dir("libraries") / "genes.parquet", home / "libraries" / "genes.parquet")
+    os.symlink(cache_dir("downloads"), home / "downloads")  # the verified downloads: no network needed
+    env = {"GSFM_HOME": str(home)}
+    build = [sys.executable, "-m", "assistant.main", "data", "build"]
+    started = time.monotonic()
+    kill_when(build, lambda: time.monotonic() - started > 8 or len(list((home / "libraries").glob("*"))) > 3, env)
+    for path in (home / "libraries").glob("*.parquet"):  # what a kill leaves: whole libraries, never a torn one
+        assert parquet_readable(path), path
+    subprocess.run(build, check=True, cwd=ROOT, capture_output=True, env={**os.environ, **env})
+    built = list((home / "libraries").glob("*.parquet"))
+    assert {"PROSITE", "GO_BP"} <= {p.stem for p in built} and all(parquet_readable(p) for p in built)
+
+
 def test_index_build_killed_mid_run_leaves_the_old_index_or_none(small_model_dir, tmp_path):
     from index.store import GeneIndex
 
