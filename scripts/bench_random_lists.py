@@ -26,9 +26,9 @@ def main() -> None:
 
     from assistant import tools
     from assistant.tools.ora import bh_fdr
+    from assistant.tools.state import coding_genes
 
-    ctx = tools.context()
-    pool = sorted(g for g, coding in zip(ctx.model.genes, ctx.coding, strict=True) if coding)
+    pool = coding_genes()
     rng = np.random.default_rng(args.seed)
     pooled = per_library = 0
     kinds: dict[str, int] = {}

@@ -18,10 +18,8 @@ from dataclasses import dataclass, field
 from assistant.tools.registry import ToolCall
 from assistant.tools.views import CUES, FUNCTION_KINDS, VIEWS, core_name, partner, row_line, subject_of
 from assistant.tools.views.kinds import COEXPRESSION, TF_TARGET
-from gsfm_model.data.genes import default_mapper
 
-from .grounding import _CLAIM_NUMBER_RE, _WORD_RE, _counts, _number_grounded, norm
-from .guards import NOT_GENES
+from .grounding import _CLAIM_NUMBER_RE, _counts, _number_grounded, gene_symbols, norm
 
 CHECKED_TOOLS = ("gene_functions", "enrich_genes", "gsea_ranked")
 HEDGE_RE = re.compile(r"\b(may|might|could|predict\w*|potential\w*|likely|suggest\w*|possib\w*|hypothes\w*|"
@@ -101,17 +99,11 @@ def _mentions(sentence: str, rows: list[Row]) -> list[Row]:
             if not all(any(inside(a, b) for j, other in found.items() if j != i for b in other) for a in spans)]
 
 
-def _symbols(sentence: str) -> list[str]:
-    """The official gene symbols a sentence names, in order."""
-    official = default_mapper().official
-    return [w for w in _WORD_RE.findall(sentence) if len(w) > 2 and official.get(w.upper()) == w and w not in NOT_GENES]
-
-
 def _gene_before(sentence: str, row: Row) -> str | None:
     """The gene symbol named last before the sentence names the row: whom the claim is about."""
     padded = f" {norm(sentence)} "
     where = min((span[0] for k in row.keys for span in _spans(padded, k)), default=len(padded))
-    found = [(m.start(), g) for g in set(_symbols(sentence))
+    found = [(m.start(), g) for g in set(gene_symbols(sentence))
              for m in re.finditer(re.escape(f" {norm(g)} "), padded) if m.start() < where]
     return max(found)[1] if found else None
 
@@ -145,7 +137,7 @@ def _problems(sentence: str, named: list[Row], rows: list[Row], evidence: str) -
     problems = misattributed + [p for row in per_row for p in row]
     claims, failed = len(named) + len(misattributed), len(misattributed) + sum(bool(row) for row in per_row)
     studied = {r.subject for r in rows if r.tool == "gene_functions" and not r.novel}
-    first = next(iter(_symbols(sentence)), None)
+    first = next(iter(gene_symbols(sentence)), None)
     target = first if first in subjects else next(iter(subjects)) if len(subjects) == 1 else None
     if UNKNOWN_RE.search(sentence) and target in studied:
         claims, failed = claims + 1, failed + 1

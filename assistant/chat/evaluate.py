@@ -57,11 +57,9 @@ def random_genes(n: int, seed: int) -> list[str]:
     """n protein-coding genes of the loaded model, drawn with `seed` (sorted pool, so the draw is reproducible)."""
     import numpy as np
 
-    from assistant import tools
+    from assistant.tools.state import coding_genes
 
-    ctx = tools.context()
-    pool = sorted(g for g, coding in zip(ctx.model.genes, ctx.coding, strict=True) if coding)
-    return sorted(np.random.default_rng(seed).choice(pool, n, replace=False).tolist())
+    return sorted(np.random.default_rng(seed).choice(coding_genes(), n, replace=False).tolist())
 
 
 def materialise(q: dict[str, Any]) -> dict[str, Any]:

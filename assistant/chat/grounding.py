@@ -42,11 +42,15 @@ def term_names() -> frozenset[str]:
     return frozenset(names)
 
 
+def gene_symbols(text: str) -> list[str]:
+    """The official gene symbols a text names (as written, 3+ characters, not a common abbreviation), in order."""
+    official = default_mapper().official
+    return [w for w in _WORD_RE.findall(text) if len(w) > 2 and official.get(w.upper()) == w and w not in NOT_GENES]
+
+
 def claims(text: str) -> dict[str, list[str]]:
     """Gene symbols, term names and numbers stated in an answer."""
-    official = default_mapper().official
-    genes = sorted({w for w in _WORD_RE.findall(text)
-                    if w.upper() in official and official[w.upper()] == w and len(w) > 2 and w not in NOT_GENES})
+    genes = sorted(set(gene_symbols(text)))
     words = norm(text).split()
     names = term_names()
     terms: set[str] = set()

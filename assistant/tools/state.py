@@ -113,6 +113,11 @@ def gene_names(symbols: Iterable[str]) -> list[str]:
     return [_STATE["names"].get(s, "") for s in symbols]
 
 
+def coding_genes() -> list[str]:
+    """The protein-coding genes the loaded model scores, sorted (the pool random gene lists are drawn from)."""
+    return sorted(protein_coding() & set(context().vocab_pos))
+
+
 def protein_coding() -> frozenset[str]:
     """Official symbols of the protein-coding genes."""
     if "coding" not in _STATE:

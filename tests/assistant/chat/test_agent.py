@@ -238,9 +238,9 @@ def test_a_model_that_calls_a_random_list_enriched_is_overruled(small_tools):
     """No term passes FDR 0.05: the answer says so first and the model's 'shared process' is not kept."""
     import numpy as np
 
-    from assistant.tools.state import context, protein_coding
+    from assistant.tools.state import coding_genes
 
-    pool = sorted(protein_coding() & set(context().vocab_pos))
+    pool = coding_genes()
     for seed in range(10):
         genes = list(np.random.default_rng(seed).choice(pool, 12, replace=False))
         if not (small_tools.enrich(genes).fdr <= 0.05).any():
@@ -290,9 +290,9 @@ def test_a_wikipathways_term_called_go_is_rewritten_and_a_non_significant_enrich
 def test_no_model_runs_when_no_term_is_significant(small_tools):
     import numpy as np
 
-    from assistant.tools.state import context, protein_coding
+    from assistant.tools.state import coding_genes
 
-    pool = sorted(protein_coding() & set(context().vocab_pos))
+    pool = coding_genes()
     genes = next(g for seed in range(10) if not (small_tools.enrich(
         g := list(np.random.default_rng(seed).choice(pool, 12, replace=False))).fdr <= 0.05).any())
     assistant, model = scripted(AIMessage("These genes share the process of thickened mitral valve cusp."))

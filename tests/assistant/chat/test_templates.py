@@ -87,9 +87,9 @@ def test_a_pasted_de_table_is_read_as_a_table(rules):
 def test_a_random_list_is_not_called_enriched(rules):
     import numpy as np
 
-    from assistant.tools.state import context, protein_coding
+    from assistant.tools.state import coding_genes
 
-    pool = sorted(protein_coding() & set(context().vocab_pos))
+    pool = coding_genes()
     checked = 0
     for seed in range(5):
         genes = list(np.random.default_rng(seed).choice(pool, 12, replace=False))

@@ -28,8 +28,9 @@ def test_shared_terms_hold_for_every_gene(small_tools):
 
 
 def test_a_close_pair_ranks_better_than_a_random_one(small_tools):
-    ctx = small_tools.context()
-    coding = [g for g, c in zip(ctx.model.genes, ctx.coding, strict=True) if c]
+    from assistant.tools.state import coding_genes
+
+    coding = coding_genes()
     rng = np.random.default_rng(0)
     close = small_tools.gene_links(["MLH1", "PMS2"]).pairs.share.iloc[0]
     random = [small_tools.gene_links(list(rng.choice(coding, 2, replace=False))).pairs.share.iloc[0]
