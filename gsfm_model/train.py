@@ -67,6 +67,9 @@ HEAD = {"item_item": True, "dae_weight": 2.0}  # scores: the item-item head plus
 PRESETS: dict[str, tuple[TrainConfig, dict]] = {
     "default": (TrainConfig(), {"d_model": 256, **HEAD}),  # the reference architecture, 22 epochs (~15 minutes)
     "small": (TrainConfig(recipe="small", epochs=30, minutes=1.5), {"d_model": 64, **HEAD}),  # tests, quick runs
+    # what a fresh machine serves first while the default model trains: the same head (it alone ranks) and a DAE of
+    # 2 epochs for the embeddings (about 1.5 minutes)
+    "quick": (TrainConfig(epochs=2), {"d_model": 256, "item_item": True, "dae_weight": 0.0}),
 }
 RESUMABLE_CHANGES = {"epochs", "minutes"}  # settings a resumed run may change
 

@@ -6,8 +6,9 @@ import argparse
 
 def add_train_arguments(p: argparse.ArgumentParser) -> None:
     """Add the training options (preset, recipe, out, epochs, minutes, seed, resume) to `p`."""
-    p.add_argument("--preset", default="default", choices=["default", "small"],
+    p.add_argument("--preset", default="default", choices=["default", "quick", "small"],
                    help="default: reference architecture, default recipe, 22 epochs (~15 min on 2 cores); "
+                        "quick: the default's head and a 2-epoch DAE, served first on a fresh machine (~2 min); "
                         "small: small recipe, < 2 min")
     p.add_argument("--recipe", help="corpus recipe name or .toml path (default: the preset's)")
     p.add_argument("--out", help="model folder (default: $GSFM_HOME/models/<preset>)")

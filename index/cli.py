@@ -8,7 +8,8 @@ import json
 def cmd_build(args: argparse.Namespace) -> None:
     from .build import build_index
 
-    out = build_index(args.model, libraries=args.libraries, out=args.out, text_genes=not args.no_gene_text)
+    out = build_index(args.model, libraries=args.libraries, out=args.out, text_genes=not args.no_gene_text,
+                      embed_text=not args.no_text_embeddings)
     manifest = json.loads((out / "manifest.json").read_text())
     counts = manifest["counts"]
     print(f"index for model {manifest['model']['name']} -> {out}: {counts['genes']:,} genes, "
@@ -48,6 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     b.add_argument("--libraries", nargs="+", help="libraries to index (default: all cached but gene2pubmed)")
     b.add_argument("--out", help="index folder (default: $GSFM_HOME/indexes/<model folder name>)")
     b.add_argument("--no-gene-text", action="store_true", help="leave gene names out of the text index (faster)")
+    b.add_argument("--no-text-embeddings", action="store_true",
+                   help="text search by words instead of sentence embeddings (saves ~12 minutes on 2 cores)")
     b.set_defaults(func=cmd_build)
     i = sub.add_parser("info", help="show the index manifest and whether it matches the model and libraries")
     i.add_argument("--model", help="model folder (default: $GSFM_HOME/models/default)")

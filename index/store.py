@@ -13,12 +13,13 @@ Folder `$GSFM_HOME/indexes/<model-name>/`:
 | `activations.npy` | float16 [n_genes, n_terms]: logit of gene i given term j whole (gene-major, memory-mapped) |
 | `membership.npz` | sparse [n_genes, n_terms]: 1 where the gene is a known member of the term |
 | `text.parquet`, `text.faiss` | text index rows (kind term/gene, library, name, description) and MiniLM vectors |
+|  | (no `text.faiss` in an index built without sentence embeddings: its text search matches words, `index.words`) |
 """
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ from gsfm_model.data.libraries import available_libraries
 from gsfm_model.data.matrices import library_fingerprint
 from gsfm_model.data.paths import cache_dir, model_folder
 from gsfm_model.errors import DataError
+
+from .words import WordIndex
 
 REPAIR_INDEX = "Run `gsfm setup` (or `gsfm index build`) to rebuild the index."
 
@@ -92,6 +95,11 @@ def index_is_current(model_dir: str | Path | None = None, path: str | Path | Non
     return True
 
 
+def text_strings(text: pd.DataFrame) -> list[str]:
+    """The string each text index row is searched by: its name, then the start of its description."""
+    return [f"{n}. {d}"[:200] if d else n for n, d in zip(text.name, text.description)]
+
+
 def _read(path: Path, reader: Callable[[Path], Any]) -> Any:
     """`reader(path)`, with a damaged or missing file reported by name with the command that rebuilds it."""
     try:
@@ -115,7 +123,13 @@ class GeneIndex:
     term_vectors: object  # faiss.Index
     term_mean: np.ndarray
     text: pd.DataFrame | None
-    text_vectors: object | None
+    text_vectors: object | None  # None: built without sentence embeddings; text search matches words
+    words: WordIndex | None = field(default=None, repr=False)  # built on the first word search
+
+    @property
+    def text_search(self) -> str:
+        """How text search works here: "meaning" (sentence embeddings) or "words" (TF-IDF)."""
+        return "words" if self.text_vectors is None else "meaning"
 
     @classmethod
     def load(cls, path: str | Path | None = None, model_dir: str | Path | None = None,
@@ -129,7 +143,7 @@ class GeneIndex:
         if check:
             check_manifest(manifest, model_dir)
         genes = _read(path / "genes.txt", lambda f: f.read_text().split("\n"))
-        has_text = (path / "text.faiss").exists()
+        has_text, has_vectors = (path / "text.parquet").exists(), (path / "text.faiss").exists()
         return cls(
             path=path, manifest=manifest, genes=genes, gene_pos={g: i for i, g in enumerate(genes)},
             terms=_read(path / "terms.parquet", pd.read_parquet),
@@ -139,7 +153,7 @@ class GeneIndex:
             term_vectors=_read(path / "terms.faiss", lambda f: faiss.read_index(str(f))),
             term_mean=_read(path / "centers.npz", lambda f: np.load(f)["term_mean"]),
             text=_read(path / "text.parquet", pd.read_parquet) if has_text else None,
-            text_vectors=_read(path / "text.faiss", lambda f: faiss.read_index(str(f))) if has_text else None,
+            text_vectors=_read(path / "text.faiss", lambda f: faiss.read_index(str(f))) if has_vectors else None,
         )
 
     def gene_logits(self, gene: str) -> np.ndarray:
@@ -181,6 +195,11 @@ class GeneIndex:
         rows = np.flatnonzero(self.text.kind.to_numpy() == kind)  # rows of one kind are contiguous
         if not len(rows):
             return self.text.head(0).assign(similarity=np.float32())
+        if self.text_vectors is None:  # built without sentence embeddings: word search
+            if self.words is None:
+                self.words = WordIndex(text_strings(self.text))
+            hits, sims = self.words.search(query, rows, k)
+            return self.text.iloc[hits].assign(similarity=sims).reset_index(drop=True)
         params = faiss.SearchParameters(sel=faiss.IDSelectorRange(int(rows[0]), int(rows[-1]) + 1))
         sims, hits = self.text_vectors.search(embed_texts([query]), min(k, len(rows)), params=params)
         keep = hits[0] >= 0

@@ -15,10 +15,12 @@ from assistant.tools.registry import computed_call
 from assistant.tools.views import display_frame
 from gsfm_model.errors import GSFMError
 
+from .line import BUSY, WAITING, ChatLine
 from .plots import dot_plot
 from .render import gene_card, pca_2d, tool_step, write_tsvs
 
 MAP_NEIGHBOURS = 30
+CHAT_SLOTS = 4  # chats answered at once by a server backend or the no-LLM mode
 SHOWN_ROWS = 100  # rows of an enrichment table sent to the browser (the TSV download has them all)
 
 
@@ -36,6 +38,8 @@ class AssistantFactory:
         self.info: dict[str, Any] = dict(probe.backend_info)
         self.backend = "none" if self.info.get("mode") == "rules" else backend
         self._first: Any = probe
+        local_llm = self.info.get("backend") == "local" and self.info.get("mode") == "llm"
+        self.line = ChatLine(slots=1 if local_llm else CHAT_SLOTS)  # one llama.cpp model answers one at a time
 
     def new(self) -> Any:
         """A fresh Assistant (the start-up probe is handed out once, to the first session)."""
@@ -54,15 +58,35 @@ def _user_message(text: str, context: dict | None) -> dict[str, Any]:
 
 def chat_turn(message: str, history: list[dict] | None, session: Any, context: dict | None,
               factory: AssistantFactory) -> Iterator[tuple[list[dict], str, Any, dict | None]]:
-    """Run one question through the session's assistant, yielding the growing chat after each event."""
+    """Run one question through the session's assistant, yielding the growing chat after each event. A question
+    waits in the factory's line (shown its place), or is told to come back when the line is full."""
     message = (message or "").strip()
     history = list(history or [])
     if not message:
         yield history, "", session, context
         return
+    ticket = factory.line.join()
+    if ticket is None:  # the question stays in the box, to be sent again
+        yield [*history, {"role": "assistant", "content": BUSY.format(n=factory.line.waiting())}], message, \
+            session, context
+        return
     session = session or factory.new()
     history.append(_user_message(message, context))
     yield history, "", session, None
+    admitted = False
+    try:
+        for place in factory.line.wait(ticket):
+            yield [*history, {"role": "assistant", "content": WAITING.format(place=place)}], "", session, None
+        admitted = True
+        yield from _answer(message, history, session, context)
+    finally:
+        if admitted:
+            factory.line.leave()
+
+
+def _answer(message: str, history: list[dict], session: Any, context: dict | None
+            ) -> Iterator[tuple[list[dict], str, Any, dict | None]]:
+    """Stream the assistant's events into the chat."""
     answer_at: int | None = None  # index of the streamed answer message
     pending: dict[str, list[int]] = {}  # tool name -> indexes of its open steps
     try:

@@ -21,7 +21,7 @@ from gsfm_model.errors import GSFMError, InputError
 
 from . import handlers as h
 from .experiment import analyse_table, gsea_plot
-from .render import backend_banner
+from .render import backend_banner, model_banner
 from .suggest import gene_search_table, gene_suggestions, library_choices, suggest_genes
 
 TITLE = "GSFM assistant"
@@ -36,8 +36,10 @@ EXAMPLES = [
                               "experiment that would test it."),
 ]
 
+MODEL_POLL_S = 15  # how often an open page refreshes the model line (it announces the switch to the full model)
+
 CSS = """
-#backend-banner p { margin: 0; font-size: 0.92em; }
+#backend-banner p, #model-banner p { margin: 0; font-size: 0.92em; }
 """
 
 
@@ -135,14 +137,14 @@ def _wire(chat: SimpleNamespace, gene: SimpleNamespace, sets: SimpleNamespace, e
     session = gr.State(None)  # this browser session's Assistant
     context = gr.State(None)  # what is attached to the next question: {"label", "text", "results"}
     gene_symbol, results = gr.State(None), gr.State(None)
-    local_llm = factory.info.get("backend") == "local" and factory.info.get("mode") == "llm"
 
     def run_chat(message, history, session, context):
         yield from h.chat_turn(message, history, session, context, factory)
 
+    # one handler more than the line holds: it tells a question beyond the line, at once, that the assistant is busy
     chat_io = dict(fn=run_chat, inputs=[chat.question, chat.chatbot, session, context],
-                   outputs=[chat.chatbot, chat.question, session, context], concurrency_limit=1 if local_llm else 4,
-                   concurrency_id="chat")
+                   outputs=[chat.chatbot, chat.question, session, context],
+                   concurrency_limit=factory.line.slots + factory.line.max_waiting + 1, concurrency_id="chat")
     chat.question.submit(api_name="chat", **chat_io)
     chat.send.click(api_name=False, **chat_io)
     chat.chatbot.example_select(h.example_text, inputs=None, outputs=chat.question, api_name=False,
@@ -177,6 +179,7 @@ def build_app(backend: str | None = None) -> gr.Blocks:
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(f"## {TITLE}: Gene Set Foundation Model")
         gr.Markdown(backend_banner(factory.info), elem_id="backend-banner")
+        model_line = gr.Markdown("**Model:** loading…", elem_id="model-banner")
         with gr.Tabs() as tabs:
             with gr.Tab("Chat", id="chat"):
                 chat = _chat_tab()
@@ -187,6 +190,9 @@ def build_app(backend: str | None = None) -> gr.Blocks:
             with gr.Tab("Experiment", id="experiment"):
                 exp = _experiment_tab()
         _wire(chat, gene, sets, exp, tabs, factory)
+        banner = dict(fn=model_banner, outputs=model_line, api_name=False, queue=False, show_progress="hidden")
+        demo.load(**banner)
+        gr.Timer(MODEL_POLL_S).tick(**banner)
     demo.queue(default_concurrency_limit=4, max_size=64)
     return demo
 
@@ -206,6 +212,7 @@ def warm_up() -> None:
     try:
         gene_search_table()
         tools.warm_up()
+        print(tools.state.model_status(), flush=True)
         load_encoder()
     except GSFMError as exc:  # the app still starts; each page then shows this error when used
         print(f"warning: {exc}", file=sys.stderr, flush=True)

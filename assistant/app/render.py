@@ -93,6 +93,13 @@ def backend_banner(info: Mapping[str, Any]) -> str:
     return line
 
 
+def model_banner() -> str:
+    """The served model as one markdown line (what `state.model_status` says)."""
+    from assistant.tools.state import model_status
+
+    return f"**Model:** {model_status()}"
+
+
 def gene_card(info: pd.DataFrame) -> str:
     """The one-row `tools.gene_info` table as a short markdown card."""
     row = info.iloc[0].to_dict()

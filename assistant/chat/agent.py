@@ -28,6 +28,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
 
+from assistant.tools import serving, state
 from assistant.tools.inputs import ContextData, parse_context
 from assistant.tools.registry import SPECS, ToolBox, ToolCall
 from assistant.tools.tables import split_off_table, table_context
@@ -105,6 +106,8 @@ class Assistant:
         self._history: list[BaseMessage] = []
         self._evidence: list[str] = []  # this conversation's questions, pasted genes and tool results
         self._last_genes: list[str] = []
+        self._served: Any = None  # the model folder the last answer came from
+        self._model_note = ""  # this turn's line about the model (a switch since the last answer, or the quick one)
         self._agent: Any = None
         self._fallback_reason: str | None = None
         if self._backend.name != "none":
@@ -171,6 +174,7 @@ class Assistant:
                 "paste long gene lists as context instead."
             )
         turn = Turn()
+        self._model_note = self._note_on_model()
         question, table = split_off_table(question)
         if table is None:
             context, table = split_off_table(context)
@@ -189,6 +193,18 @@ class Assistant:
         else:
             yield from self._llm_turn(turn, question, plan, screen, data)
         self._last_genes = plan.genes or self._last_genes
+
+    def _note_on_model(self) -> str:
+        """The switch announcement when the served model changed since this conversation's last answer; while the
+        quick model serves, a line saying so."""
+        served = state.served_model()
+        note = ""
+        if served is not None and self._served is not None and served != self._served:
+            note = serving.switch_note(self._served, served)
+        elif served is not None and serving.is_quick(served):
+            note = serving.QUICK_NOTE
+        self._served = served or self._served
+        return note
 
     # -- the two modes ------------------------------------------------------------------------------
 
@@ -347,6 +363,10 @@ class Assistant:
         checked: tuple[list[tuple[str, str]], dict[str, int]] = ([], {}),
     ) -> Iterator[Event]:
         """Emit the rest of the text, remember the turn, and send the final event."""
+        if self._model_note == serving.QUICK_NOTE:
+            text = f"{text}\n\n_{self._model_note}_"
+        elif self._model_note:  # a switch: said first
+            text = f"**{self._model_note}**\n\n{text}"
         if turn.first_token is None:
             turn.first_token = time.perf_counter()
             yield Event("token", text=text)

@@ -18,7 +18,8 @@ def _add_backend(p: argparse.ArgumentParser) -> None:
 
 
 def _add_model(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", help="GSFM model folder (default: $GSFM_HOME/models/default)")
+    p.add_argument("--model", help="GSFM model folder (default: $GSFM_HOME/models/default, or the quick model "
+                                   "while the default one is being built)")
     p.add_argument("--index", help="index folder (default: the model's index in $GSFM_HOME/indexes)")
 
 
@@ -56,7 +57,10 @@ def _banner(info: dict) -> str:
 def cmd_chat(args: argparse.Namespace) -> None:
     """Terminal chat with streaming; /reset forgets the conversation, /paste FILE attaches a gene list."""
     assistant = _assistant(args)
+    from assistant.tools.state import model_status
+
     print(_banner(assistant.backend_info), file=sys.stderr)
+    print(model_status(), file=sys.stderr)
     print("Ask about a gene or paste genes after '/paste FILE'. Commands: /reset, /quit.", file=sys.stderr)
     context = _read_context(args.context)
     while True:

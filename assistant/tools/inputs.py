@@ -288,5 +288,5 @@ def parse_context(text: str | None) -> ContextData:
 def attach(df: pd.DataFrame, mapped: Mapped | None = None, **extra) -> pd.DataFrame:
     """`df` with a fresh index and the tools' metadata: attrs["unmapped"] and attrs["note"] (and `extra`)."""
     df = df.reset_index(drop=True)
-    df.attrs.update(unmapped=mapped.unmapped if mapped else [], note=mapped.note if mapped else "", **extra)
+    df.attrs.update({"unmapped": mapped.unmapped if mapped else [], "note": mapped.note if mapped else "", **extra})
     return df

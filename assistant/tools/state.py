@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,8 @@ from gsfm_model.data.paths import model_folder
 from gsfm_model.errors import DataError, InputError
 from gsfm_model.timesplit_data import MAX_TERM, MIN_TERM
 from index.store import GeneIndex
+
+from . import serving
 
 
 @dataclass(frozen=True)
@@ -40,14 +43,15 @@ class Context:
 
 
 _LOCK = threading.Lock()
-_STATE: dict = {"model_dir": None, "index_path": None, "context": None}
+_STATE: dict = {"model_dir": None, "index_path": None, "context": None, "checked": 0.0, "switches": []}
+SWITCH_CHECK_S = 20.0  # how often a process serving the quick model looks for the finished default model
 
 
 def configure(model_dir: str | Path | None = None, index_path: str | Path | None = None) -> None:
     """Use the model in `model_dir` and the index in `index_path` from the next call on.
 
-    None = $GSFM_MODEL_DIR / $GSFM_INDEX_DIR when set, else `$GSFM_HOME/models/default` and
-    `$GSFM_HOME/indexes/<model folder name>`.
+    None = $GSFM_MODEL_DIR / $GSFM_INDEX_DIR when set, else the served model (`serving.served_folder`: the
+    default model, or the quick one until the default is trained and indexed) and `$GSFM_HOME/indexes/<its name>`.
     """
     with _LOCK:
         _STATE.update(model_dir=Path(model_dir) if model_dir else None,
@@ -55,12 +59,15 @@ def configure(model_dir: str | Path | None = None, index_path: str | Path | None
 
 
 def context() -> Context:
-    """The process-wide model and index, loaded on first use (refuses a stale index)."""
+    """The process-wide model and index, loaded on first use (refuses a stale index). While the quick model is
+    served, the full default model replaces it once trained and indexed (checked every SWITCH_CHECK_S seconds;
+    `switches()` lists the changes)."""
     with _LOCK:
+        _switch_when_ready()
         if _STATE["context"] is None:
             import gsfm_model
 
-            model_dir = _STATE["model_dir"] or os.environ.get("GSFM_MODEL_DIR") or model_folder()
+            model_dir = _STATE["model_dir"] or os.environ.get("GSFM_MODEL_DIR") or serving.served_folder()
             index_path = _STATE["index_path"] or os.environ.get("GSFM_INDEX_DIR") or None
             index = GeneIndex.load(index_path, model_dir=model_dir)
             model = gsfm_model.load(model_dir)
@@ -77,6 +84,49 @@ def context() -> Context:
                                         kind_rows(index.terms.library),
                                         Calibration.load())
         return _STATE["context"]
+
+
+def _switch_when_ready() -> None:
+    """Drop a loaded quick model once the default one is ready (the next line of `context` loads that)."""
+    ctx = _STATE["context"]
+    if ctx is None or not serving.is_quick(ctx.model_dir) or _STATE["model_dir"] or os.environ.get("GSFM_MODEL_DIR"):
+        return
+    now = time.monotonic()
+    if now - _STATE["checked"] < SWITCH_CHECK_S:
+        return
+    _STATE["checked"] = now
+    if serving.model_ready(model_folder()):
+        _STATE["context"] = None
+        _STATE["switches"].append((ctx.model_dir, model_folder(), time.time()))
+
+
+def switches() -> list[tuple[Path, Path, float]]:
+    """The served-model changes of this process: (from folder, to folder, unix time)."""
+    return list(_STATE["switches"])
+
+
+def served_model() -> Path | None:
+    """The folder of the model the tools answer from now (None when none can be loaded)."""
+    try:
+        return context().model_dir
+    except DataError:
+        return None
+
+
+def model_status() -> str:
+    """One sentence for banners and terminals: the model answers come from, the background build while the quick
+    model serves, and the last switch."""
+    served = served_model()
+    if served is None:
+        return "No model is loaded yet: run `gsfm setup`."
+    line = f"Answers come from {serving.model_label(served)}."
+    if serving.is_quick(served):
+        line += " " + serving.build_status().line()
+    if _STATE["switches"]:
+        old, _, at = _STATE["switches"][-1]
+        line += (f" It replaced {serving.model_label(old)} at {time.strftime('%H:%M', time.localtime(at))}; "
+                 "answers since then may differ from earlier ones.")
+    return line
 
 
 def in_model(gene: str) -> bool | None:

@@ -56,17 +56,25 @@ def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
         os.replace(old, path)
     try:
         yield tmp
-        shutil.rmtree(old, ignore_errors=True)
-        if path.exists():
-            os.replace(path, old)
-        os.replace(tmp, path)
-        shutil.rmtree(old, ignore_errors=True)
+        swap_in(tmp, path)
     except Exception as exc:  # writers wrap the OS error (pyarrow, safetensors): recognised by errno or message
         if _is_no_space(exc):
             raise _no_space(path, exc) from exc
         raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def swap_in(folder: str | os.PathLike, path: str | os.PathLike) -> None:
+    """Move a finished folder onto `path` (same file system), replacing what was there; a kill in between leaves
+    `.<name>.old`, which the next `atomic_dir(path)` puts back."""
+    folder, path = Path(folder), Path(path)
+    old = path.with_name(f".{path.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if path.exists():
+        os.replace(path, old)
+    os.replace(folder, path)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 NO_SPACE = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)  # a full disk, a file-size limit, a full quota
