@@ -6,7 +6,7 @@ requests that mix gene-set analysis, gene look-up and chat, on loopback only.
     python scripts/load_test.py --start none --clients 32     # starts `gsfm app --backend none` itself
 
 Reports p50 / p95 per request type and overall, and every error by its message (a request turned away by a full
-queue counts as an error and says so).
+queue, or told "busy" by a full chat line, counts as an error and says so).
 """
 from __future__ import annotations
 
@@ -18,9 +18,14 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from urllib.parse import urlsplit
 
+from assistant.app.line import BUSY
+
 GENE_SETS = ["STAT1 IRF1 GBP1 CXCL10 IFNG TAP1", "MLH1 MSH2 MSH6 PMS2 EXO1", "TP53 MDM2 CDKN1A BAX BBC3"]
 GENES = ["TP53", "C1orf112", "TMEM41B", "BRCA1", "FAM210A"]
 QUESTIONS = ["What might C1orf112 do?", "Which genes behave most like TMEM263?"]
+
+
+BUSY_START = BUSY.split(":")[0]  # the answer of a chat turned away by a full line
 
 
 def _p95(values: list[float]) -> float:
@@ -43,8 +48,9 @@ def one_client(url: str, auth: tuple[str, str] | None, i: int, requests: int, ch
             kind, args, api = "gene_set", (GENE_SETS[(i + j) % len(GENE_SETS)], None, [], ""), "/enrich_genes"
         start = time.perf_counter()
         try:
-            client.predict(*args, api_name=api)
-            done.append((kind, time.perf_counter() - start, None))
+            out = client.predict(*args, api_name=api)
+            busy = kind == "chat" and out[0] and str(out[0][-1]["content"]).startswith(BUSY_START)
+            done.append((kind, time.perf_counter() - start, "busy: the chat line was full" if busy else None))
         except Exception as exc:  # every failure is reported by its message
             done.append((kind, time.perf_counter() - start, f"{type(exc).__name__}: {str(exc)[:120]}"))
     return done
