@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from assistant import tools
+from assistant.tools import serving
 from assistant.tools.registry import SPECS, ToolBox, ToolSpec
 from assistant.tools.views import summarize
 
@@ -31,7 +32,9 @@ def _run(name: str, **args: Any) -> str:
     call = ToolBox().run(name, args)
     if call.error:
         raise ToolError(call.error)
-    return summarize(name, call.args, call.result, rows=MCP_ROWS)
+    text = summarize(name, call.args, call.result, rows=MCP_ROWS)
+    served = tools.state.served_model()
+    return f"{text}\n({serving.QUICK_NOTE})" if served is not None and serving.is_quick(served) else text
 
 
 def tool_function(spec: ToolSpec) -> Callable[..., str]:

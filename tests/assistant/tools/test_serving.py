@@ -66,6 +66,7 @@ def _finish_default(cache: tuple[Path, list[str]], small_model_dir: Path) -> Non
 
 def test_quick_model_is_served_until_the_default_is_ready_then_the_switch_is_announced(cache, small_model_dir):
     from assistant.chat.agent import Assistant
+    from assistant.mcp import _run
     from assistant.tools import serving, state
 
     home = cache[0]
@@ -74,12 +75,13 @@ def test_quick_model_is_served_until_the_default_is_ready_then_the_switch_is_ann
     chat = Assistant(backend="none")
     before = chat.ask("What does MLH1 do?").text
     assert before.rstrip().endswith(f"_{serving.QUICK_NOTE}_")
+    assert _run("gene_info", gene="MLH1").endswith(f"({serving.QUICK_NOTE})")  # MCP clients are told too
 
     _finish_default(cache, small_model_dir)
     assert serving.served_folder() == home / "models" / "default"
     after = chat.ask("What does MSH2 do?").text
     assert after.startswith("**Model switch: answers now come from the full default model")
-    assert serving.QUICK_NOTE not in after
+    assert serving.QUICK_NOTE not in after and serving.QUICK_NOTE not in _run("gene_info", gene="MLH1")
     assert state.context().model_dir == home / "models" / "default"
     assert [(old.name, new.name) for old, new, _ in state.switches()] == [("quick", "default")]
     assert "It replaced the quick model" in state.model_status()
