@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from assistant.tools.hypotheses import experiment_for
+from assistant.tools.hypotheses import experiment_for, link_experiment
 from assistant.tools.inputs import ContextData
 from assistant.tools.registry import ToolCall
 from assistant.tools.views import (
@@ -198,8 +198,7 @@ def next_step(calls: list[ToolCall]) -> str:
             return f"To test the best prediction: {experiment}."
         if call.name == "gene_links" and not call.result.shared.empty:
             genes, term = list(call.result.completion.gene), call.result.shared["label"].iloc[0]
-            return (f"To test the link: knock out {genes[0]} and ask whether {genes[1]}'s part in {term} is lost "
-                    "(and the reverse), or co-immunoprecipitate the two.")
+            return f"To test the link: {link_experiment(genes[0], genes[1], term)}, or co-immunoprecipitate the two."
     return ""
 
 

@@ -132,6 +132,11 @@ def _gene_hypotheses(symbol: str, k: int) -> Hypotheses:
                       [], note)
 
 
+def link_experiment(a: str, b: str, term: str) -> str:
+    """The experiment that tests whether two genes act together in a term (hypotheses and the chat word it so)."""
+    return f"knock out {a} and ask whether {b}'s part in {term} is lost (and the reverse)"
+
+
 def _link_hypotheses(genes: list[str], k: int) -> Hypotheses:
     """A few genes: that they act together in each term they share, and, when they are close neighbours, that they
     act together at all; each experiment also tests the link (one gene's loss changes the other's readout)."""
@@ -139,7 +144,6 @@ def _link_hypotheses(genes: list[str], k: int) -> Hypotheses:
     links = gene_links(genes)
     symbols = list(links.completion.gene)
     subject, a, b = " and ".join(symbols), symbols[0], symbols[1]
-    link_test = f"; to test the link, knock out {a} and ask whether {b}'s effect on it is lost (and the reverse)"
     hyps, evidence = [], []
     for h, row in enumerate(_diverse(links.shared, k).itertuples(index=False), start=1):
         all_known = row.n_known == len(symbols)
@@ -151,7 +155,8 @@ def _link_hypotheses(genes: list[str], k: int) -> Hypotheses:
             "library": row.library, "term": row.term,
             "strength": "strong" if all_known else strength(row.min_confidence),
             "experiment_type": kind,
-            "experiment": template.format(subject=subject, term=row.label, partners="each other") + link_test,
+            "experiment": template.format(subject=subject, term=row.label, partners="each other")
+                          + f"; to test the link, {link_experiment(a, b, row.label)}",
             "evidence": ("all are already annotated to it" if all_known else "; ".join(row.status)),
         })
     best = links.pairs.sort_values("share").iloc[0]
