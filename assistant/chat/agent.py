@@ -36,7 +36,7 @@ from gsfm_model.errors import GSFMError, InputError
 
 from ..llm import LLMError, get_backend
 from ..llm.errors import describe_failure
-from .claims import Check, check_claims, score_claims
+from .claims import Check, check_claims, result_rows, score_claims
 from .grounding import drop_ungrounded
 from .guards import Screen, cut_unfinished, drop_repeated_lines, screen_question, unknown_gene_text
 from .lc_tools import langchain_tools
@@ -278,10 +278,11 @@ class Assistant:
                               *(c.summary for c in self._toolbox.calls)])
         text = cut_unfinished(final.text.strip()) if final.finish_reason == "length" else final.text.strip()
         calls, shown = self._toolbox.calls, []  # results shown whole under the prose
-        claims_before = score_claims(text, calls, evidence)
+        rows = result_rows(calls)  # the claim check's view of the results, computed once
+        claims_before = score_claims(text, calls, evidence, rows)
         text, removed = drop_ungrounded(drop_repeated_lines(text), evidence)
         text = drop_repeated_lines(text)  # a numbered loop repeats once its ungrounded numbers are dropped
-        check = check_claims(text, calls, evidence)
+        check = check_claims(text, calls, evidence, rows)
         text, removed = check.text, removed + check.removed
         if not text or only_enrichment_without_findings(calls):  # nothing grounded, or nothing to claim: the
             text = "\n\n".join(render_call(call) for call in calls)  # tools' own prose, which says so first

@@ -170,9 +170,10 @@ def _sentences(text: str) -> list[list[str]]:
     return [_SENTENCE_RE.split(line) for line in text.splitlines()]
 
 
-def score_claims(text: str, calls: list[ToolCall], evidence: str) -> tuple[int, int, list[str]]:
-    """(claims, passed, problems) of `text` against the calls' rows."""
-    rows = result_rows(calls)
+def score_claims(text: str, calls: list[ToolCall], evidence: str,
+                 rows: list[Row] | None = None) -> tuple[int, int, list[str]]:
+    """(claims, passed, problems) of `text` against the calls' rows (`rows`: `result_rows(calls)`, if computed)."""
+    rows = result_rows(calls) if rows is None else rows
     claims, failed, problems = 0, 0, []
     for line in _sentences(text):
         for sentence in line:
@@ -181,9 +182,9 @@ def score_claims(text: str, calls: list[ToolCall], evidence: str) -> tuple[int, 
     return claims, claims - failed, problems
 
 
-def check_claims(text: str, calls: list[ToolCall], evidence: str) -> Check:
+def check_claims(text: str, calls: list[ToolCall], evidence: str, rows: list[Row] | None = None) -> Check:
     """`text` with each sentence whose claims fail rewritten from its rows' fact lines (or removed)."""
-    rows = result_rows(calls)
+    rows = result_rows(calls) if rows is None else rows
     out = Check(text="")
     stated: set[str] = set()
     kept_lines = []
@@ -209,5 +210,5 @@ def check_claims(text: str, calls: list[ToolCall], evidence: str) -> Check:
         if kept or not line or not "".join(line).strip():
             kept_lines.append(" ".join(kept))
     out.text = re.sub(r"\n{3,}", "\n\n", "\n".join(kept_lines)).strip()
-    out.claims_after, out.passed_after, _ = score_claims(out.text, calls, evidence)
+    out.claims_after, out.passed_after, _ = score_claims(out.text, calls, evidence, rows)
     return out
