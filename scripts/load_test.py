@@ -28,6 +28,13 @@ QUESTIONS = ["What might C1orf112 do?", "Which genes behave most like TMEM263?"]
 BUSY_START = BUSY.split(":")[0]  # the answer of a chat turned away by a full line
 
 
+def _text(content) -> str:
+    """A chat message's text (Gradio hands it back as a string or as a list of {"type": "text", "text": ...})."""
+    if isinstance(content, list):
+        return " ".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+    return str(content)
+
+
 def _p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -49,7 +56,7 @@ def one_client(url: str, auth: tuple[str, str] | None, i: int, requests: int, ch
         start = time.perf_counter()
         try:
             out = client.predict(*args, api_name=api)
-            busy = kind == "chat" and out[0] and str(out[0][-1]["content"]).startswith(BUSY_START)
+            busy = kind == "chat" and bool(out[0]) and _text(out[0][-1]["content"]).startswith(BUSY_START)
             done.append((kind, time.perf_counter() - start, "busy: the chat line was full" if busy else None))
         except Exception as exc:  # every failure is reported by its message
             done.append((kind, time.perf_counter() - start, f"{type(exc).__name__}: {str(exc)[:120]}"))
