@@ -42,6 +42,20 @@ def write_folder(folder: Path, model: GeneSetDAE, genes: Sequence[str], info: di
     (folder / "vocab.txt").write_text("".join(f"{g}\n" for g in genes))
 
 
+def _repair(folder: Path) -> str:
+    return (f"Run `gsfm setup` to retrain the default model, or `gsfm train --out {folder}`."
+            if folder == model_folder() else f"Re-train it (`gsfm train --out {folder}`) or copy it again.")
+
+
+def read_config(folder: str | Path) -> dict:
+    """A model folder's config.json (DataError naming the file and the fix when it is missing or damaged)."""
+    folder = Path(folder).expanduser()
+    try:
+        return json.loads((folder / "config.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise unreadable(folder / "config.json", exc, _repair(folder)) from exc
+
+
 def read_folder(folder: str | Path) -> tuple[GeneSetDAE, list[str], dict]:
     """(model, genes, config.json) from a model folder of either layout; missing or unexpected weights fail."""
     folder = Path(folder).expanduser()
@@ -49,12 +63,8 @@ def read_folder(folder: str | Path) -> tuple[GeneSetDAE, list[str], dict]:
     if missing:
         raise DataError(f"{folder} is not a model folder (missing {', '.join(missing)}). Train one with "
                         "`gsfm train --out DIR`, or pass the folder of a trained or published GSFM model.")
-    fix = (f"Run `gsfm setup` to retrain the default model, or `gsfm train --out {folder}`."
-           if folder == model_folder() else f"Re-train it (`gsfm train --out {folder}`) or copy it again.")
-    try:
-        config = json.loads((folder / "config.json").read_text())
-    except (OSError, ValueError) as exc:
-        raise unreadable(folder / "config.json", exc, fix) from exc
+    fix = _repair(folder)
+    config = read_config(folder)
     vocab = [line.strip() for line in (folder / "vocab.txt").read_text().splitlines() if line.strip()]
     try:
         weights = load_file(str(folder / "model.safetensors"))

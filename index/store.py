@@ -52,12 +52,12 @@ def index_dir(model_dir: str | Path | None = None) -> Path:
 
 def model_sha256(model_dir: str | Path) -> str:
     """sha256 of the model's weights file."""
-    from gsfm_model.data.fileio import sha256_file
+    from gsfm_model.data.fileio import file_fingerprint
 
     path = Path(model_dir) / "model.safetensors"
     if not path.exists():
         raise DataError(f"No model at {path.parent} (model.safetensors missing). Train one with `gsfm train`.")
-    return sha256_file(path)
+    return file_fingerprint(path)
 
 
 def read_manifest(path: str | Path) -> dict:

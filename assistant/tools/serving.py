@@ -9,7 +9,6 @@ chat say so. A model folder is served only when its training finished: never a h
 """
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -18,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gsfm_model.data.paths import cache_dir, model_folder
+from gsfm_model.errors import DataError
+from gsfm_model.inference import read_config
 from index.store import index_dir, index_is_current
 
 QUICK = "quick"  # the model folder served until the default one is ready
@@ -29,8 +30,8 @@ BACKGROUND_ENV = "GSFM_BACKGROUND_BUILD"  # set in the background build's enviro
 def trained_epochs(folder: Path) -> tuple[float, int]:
     """(epochs done, epochs its training asked for) of a model folder; (0, 0) when it has no readable config."""
     try:
-        config = json.loads((folder / "config.json").read_text())
-    except (OSError, ValueError):
+        config = read_config(folder)
+    except DataError:
         return 0.0, 0
     return float(config.get("training", {}).get("epochs", 0)), int(config.get("train_config", {}).get("epochs", 0))
 

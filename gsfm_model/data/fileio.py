@@ -100,6 +100,20 @@ def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+_DIGESTS: dict[tuple, str] = {}
+
+
+def file_fingerprint(path: str | os.PathLike) -> str:
+    """sha256 of a local artifact, hashed again only when the file changed (its inode, size, mtime or ctime).
+
+    For the model and library checks that run on every app poll; downloads are verified with `sha256_file`."""
+    st = os.stat(path)
+    key = (os.fspath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    if key not in _DIGESTS:
+        _DIGESTS[key] = sha256_file(path)
+    return _DIGESTS[key]
+
+
 def verify_sha256(path: Path, expected: str | None, label: str | None = None) -> None:
     """Raise DataError (and delete the file) if its sha256 differs from `expected`."""
     if expected is None:

@@ -50,9 +50,9 @@ def default_libraries() -> list[str]:
 
 def library_fingerprint(name: str) -> str:
     """sha256 of the library's parquet file (changes whenever the library is rebuilt differently)."""
-    from .fileio import sha256_file
+    from .fileio import file_fingerprint
 
-    return sha256_file(cache_dir("libraries") / f"{name}.parquet")
+    return file_fingerprint(cache_dir("libraries") / f"{name}.parquet")
 
 
 def library_matrix(name: str) -> LibraryMatrix:
