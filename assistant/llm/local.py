@@ -8,6 +8,7 @@ lock (llama.cpp contexts are not thread-safe).
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
@@ -85,6 +86,8 @@ def load_llama(model_path: str | os.PathLike, n_ctx: int, n_threads: int) -> _Lo
         loaded = _MODELS.get(key)
         if loaded is not None and loaded.params == (n_ctx, n_threads):
             return loaded
+        if loaded is not None:  # other parameters: the old context is freed first
+            _close(_MODELS.pop(key))
         try:
             from llama_cpp import Llama
         except ImportError as exc:
@@ -106,6 +109,20 @@ def load_llama(model_path: str | os.PathLike, n_ctx: int, n_threads: int) -> _Lo
             ) from exc
         _MODELS[key] = loaded = _Loaded(llama, (n_ctx, n_threads), threading.Lock())
         return loaded
+
+
+def _close(loaded: _Loaded) -> None:
+    with loaded.lock:
+        loaded.llama.close()
+
+
+@atexit.register
+def unload_all() -> None:
+    """Free every loaded model. Runs at exit too: llama.cpp's own finaliser fails (and prints a traceback) when it
+    runs after the interpreter has begun to tear its modules down."""
+    with _MODELS_LOCK:
+        while _MODELS:
+            _close(_MODELS.popitem()[1])
 
 
 def _token_text(llama: Llama, token: int) -> str:

@@ -138,7 +138,7 @@ def test_prompt_start_is_saved_and_restored_exactly(tmp_path, monkeypatch):
     conversation = [SystemMessage(system), HumanMessage("What is TP53?")]
 
     def fresh() -> None:  # what a new process sees: no model loaded
-        monkeypatch.setattr(local, "_MODELS", {})
+        local.unload_all()
 
     fresh()
     assert model.prepare(system, [gene_info]) == "computed"
@@ -156,3 +156,14 @@ def test_prompt_start_is_saved_and_restored_exactly(tmp_path, monkeypatch):
     fresh()
     assert model.prepare(system, [gene_info]) == "computed"
     assert model.bind_tools([gene_info]).invoke(conversation).content == expected
+
+
+def test_models_are_freed_when_replaced_and_at_exit():
+    """A model reloaded with other parameters frees the old context at once, and `unload_all` (run at exit) frees the
+    rest: left to llama.cpp's finaliser during the interpreter's tear-down, they print a traceback."""
+    local.unload_all()
+    first = load_llama(smollm2_gguf(), 256, 1)
+    second = load_llama(smollm2_gguf(), 512, 1)
+    assert first.llama._model.model is None and second.llama._model.model is not None
+    local.unload_all()
+    assert second.llama._model.model is None and not local._MODELS
