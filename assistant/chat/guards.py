@@ -96,11 +96,26 @@ def unknown_gene_text(unknown: dict[str, list[str]]) -> str:
 _SENTENCE_END_RE = re.compile(r"(?<!\be\.g)(?<!\bi\.e)[.!?][)\]\"'*]*(?=\s|$)|\n")
 
 
+def _outside_brackets(text: str) -> list[int]:
+    """Positions in `text` that lie outside every (...) and [...] (a cut there leaves no identifier half-written)."""
+    depth, out = 0, []
+    for i, ch in enumerate(text):
+        depth = depth + 1 if ch in "([" else max(depth - 1, 0) if ch in ")]" else depth
+        if depth == 0:
+            out.append(i)
+    return out
+
+
 def cut_unfinished(text: str) -> str:
-    """`text` (cut off by the token cap) up to its last finished sentence or line; with "..." if none finished."""
+    """`text` (cut off by the token cap) up to its last finished sentence or line. When none finished: up to its
+    last clause (a comma or semicolon), else its last whole word, outside brackets, with "..."."""
     ends = [m.end() for m in _SENTENCE_END_RE.finditer(text)]
     if not ends:
-        return text.rstrip() + " ..."
+        outside = _outside_brackets(text)
+        cut = max((i for i in outside if text[i] in ",;"), default=None)
+        if cut is None:
+            cut = max((i for i in outside if text[i].isspace()), default=len(text))
+        return text[:cut].rstrip(" ,;") + " ..."
     lines = text[: ends[-1]].rstrip().split("\n")
     while len(lines) > 1 and not line_key(lines[-1]):  # a list marker ('4.') whose item was cut off
         lines.pop()

@@ -1,7 +1,7 @@
-"""Gene symbols in questions, checked against the real gene table."""
+"""Gene symbols in questions, checked against the real gene table, and answers cut by the token cap."""
 import pytest
 
-from assistant.chat.guards import screen_question
+from assistant.chat.guards import cut_unfinished, screen_question
 
 
 @pytest.mark.parametrize(
@@ -25,3 +25,12 @@ def test_screen_question(real_data, question, genes, unknown):
 
 def test_unknown_symbols_get_close_matches(real_data):
     assert "BRCA2" in screen_question("What is the function of BRCA9?").unknown["BRCA9"]
+
+
+def test_an_unfinished_sentence_is_cut_at_a_clause_never_inside_an_identifier():
+    cut = ("CDK1 may take part in Mitotic Cell Cycle (GO:0000278) [biological process], Cell Division (GO:0051301) "
+           "[biological process], and may be among the genes whose variants cause Microcephaly (HP:00002")
+    assert cut_unfinished(cut).endswith("Cell Division (GO:0051301) [biological process] ...")
+    assert cut_unfinished("CDK1 drives mitosis (GO:0000278) with CCNB1 (HP:00") == \
+        "CDK1 drives mitosis (GO:0000278) with CCNB1 ..."  # no clause: the last whole word outside brackets
+    assert cut_unfinished("CDK1 drives mitosis. It may also regulate the G2/M") == "CDK1 drives mitosis."
