@@ -1,11 +1,13 @@
 """Time from `make run`'s first command to a working first answer, and on to the announced switch to the full model.
 
     GSFM_HOME=/empty/folder python scripts/first_answer.py [--backend local] [--port 7860] [--wait-switch]
+    make run & GSFM_HOME=/empty/folder python scripts/first_answer.py --attach   # times `make run` itself
 
 Run it in a fresh clone after `make install` (the dependency install is not counted). It runs `gsfm setup` (printing
 each step's time), starts `gsfm app`, and once the app answers asks for a gene look-up, an enrichment and a chat
-answer through `gradio_client`. With --wait-switch it then waits for the background build, asks the same chat again
-and checks that the answer announces the switch. Prints a markdown table of the times.
+answer through `gradio_client`. With --attach it starts neither: it waits for the app that `make run`, started at the
+same moment, brings up, and counts from its own start. With --wait-switch it then waits for the background build,
+asks the same chat again and checks that the answer announces the switch. Prints a markdown table of the times.
 """
 from __future__ import annotations
 
@@ -53,15 +55,18 @@ def main() -> None:
     p.add_argument("--backend", default="local")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--wait-switch", action="store_true")
+    p.add_argument("--attach", action="store_true", help="time the app that `make run` starts; start nothing")
     args = p.parse_args()
     from gradio_client import Client
 
     rows: list[tuple[str, float]] = []
     t0 = time.monotonic()
-    setup(rows, t0)
-    log = open(Path(os.environ.get("GSFM_HOME", ".")) / "first-answer-app.log", "w")  # noqa: SIM115
-    app = subprocess.Popen([_gsfm(), "app", "--backend", args.backend, "--port", str(args.port)], stdout=log,
-                           stderr=subprocess.STDOUT)
+    app = None
+    if not args.attach:
+        setup(rows, t0)
+        log = open(Path(os.environ.get("GSFM_HOME", ".")) / "first-answer-app.log", "w")  # noqa: SIM115
+        app = subprocess.Popen([_gsfm(), "app", "--backend", args.backend, "--port", str(args.port)], stdout=log,
+                               stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{args.port}"
         while True:
@@ -84,8 +89,9 @@ def main() -> None:
             print(f"chat answer after the switch:\n{after}\n", flush=True)
             rows.append(("switch announced in the answer: " + ("yes" if "Model switch" in after else "NO"), 0.0))
     finally:
-        app.terminate()
-        app.wait(timeout=30)
+        if app is not None:
+            app.terminate()
+            app.wait(timeout=30)
     print("| step | seconds |\n|---|---|")
     for name, seconds in rows:
         print(f"| {name} | {seconds:.0f} |")
