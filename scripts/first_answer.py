@@ -1,7 +1,7 @@
 """Time from `make run`'s first command to a working first answer, and on to the announced switch to the full model.
 
     GSFM_HOME=/empty/folder python scripts/first_answer.py [--backend local] [--port 7860] [--wait-switch]
-    make run & GSFM_HOME=/empty/folder python scripts/first_answer.py --attach   # times `make run` itself
+    export GSFM_HOME=/empty/folder; make run & python scripts/first_answer.py --attach   # times `make run` itself
 
 Run it in a fresh clone after `make install` (the dependency install is not counted). It runs `gsfm setup` (printing
 each step's time), starts `gsfm app`, and once the app answers asks for a gene look-up, an enrichment and a chat

@@ -108,11 +108,12 @@ def _outside_brackets(text: str) -> list[int]:
 
 def cut_unfinished(text: str) -> str:
     """`text` (cut off by the token cap) up to its last finished sentence or line. When none finished: up to its
-    last clause (a comma or semicolon), else its last whole word, outside brackets, with "..."."""
+    last clause in its second half (a comma or semicolon), else its last whole word, outside brackets, with "..."."""
     ends = [m.end() for m in _SENTENCE_END_RE.finditer(text)]
     if not ends:
         outside = _outside_brackets(text)
-        cut = max((i for i in outside if text[i] in ",;"), default=None)
+        cut = max((i for i in outside if text[i] in ",;" and text[i + 1:i + 2] == " " and i >= len(text) // 2),
+                  default=None)  # a clause of the second half ("1,234" is no clause; "Yes," keeps too little)
         if cut is None:
             cut = max((i for i in outside if text[i].isspace()), default=len(text))
         return text[:cut].rstrip(" ,;") + " ..."

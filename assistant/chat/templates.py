@@ -49,11 +49,11 @@ def render_call(call: ToolCall) -> str:
     """Templated prose for one tool result (its `prompts/rules_<tool>.txt` template)."""
     if call.error:
         return load_prompt("rules_error").format(tool=call.name, error=call.error)
-    view, subject = VIEWS[call.name](call.result), subject_of(call.args)
+    view = VIEWS[call.name](call.result)
+    subject = call.args.get("gene") or call.args.get("query") or format_cell(call.args.get("genes", []))
     if view.empty:
         note = notes(call.result)
-        listed = format_cell(call.args.get("genes") or []) or subject  # an empty result names the genes it got
-        return load_prompt("rules_empty").format(tool=call.name, subject=listed) + (
+        return load_prompt("rules_empty").format(tool=call.name, subject=subject) + (
             f" ({'; '.join(note)})" if note else "")
     if call.name == "gene_info":
         r = view.iloc[0]
@@ -61,11 +61,11 @@ def render_call(call: ToolCall) -> str:
                  if k != "symbol" and format_cell(v) not in ("", "0")]
         return load_prompt("rules_gene_info").format(gene=r["symbol"], facts="; ".join(facts))
     top = view.head(MAX_LISTED)
-    line = row_line(call.name)
+    line, about = row_line(call.name), subject_of(call.args)  # fact lines say "the list"; the template names genes
     if call.name in LINES:
-        rows = "\n".join(f"- {line(r, subject)}" for _, r in top.iterrows())
+        rows = "\n".join(f"- {line(r, about)}" for _, r in top.iterrows())
     else:
-        rows = ", ".join(line(r, subject) for _, r in top.iterrows())
+        rows = ", ".join(line(r, about) for _, r in top.iterrows())
     template = f"rules_{call.name}"
     if call.name in ("enrich_genes", "gsea_ranked") and "status" in view.columns \
             and not (view["status"] == "significant").any():

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +58,7 @@ def default_threads() -> int:
         return os.cpu_count() or 1
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity (kept in a WeakSet)
 class _Loaded:
     llama: Llama
     params: tuple[int, int]  # (n_ctx, n_threads)
@@ -76,6 +77,7 @@ class _Run:
 
 ANSWER_NUDGE = "Answer my question now in plain text, using the tool results above. Do not call a tool again."
 _MODELS: dict[str, _Loaded] = {}
+_RETIRED: weakref.WeakSet[_Loaded] = weakref.WeakSet()  # replaced by a reload with other parameters, maybe in use
 _MODELS_LOCK = threading.Lock()
 
 
@@ -86,8 +88,8 @@ def load_llama(model_path: str | os.PathLike, n_ctx: int, n_threads: int) -> _Lo
         loaded = _MODELS.get(key)
         if loaded is not None and loaded.params == (n_ctx, n_threads):
             return loaded
-        if loaded is not None:  # other parameters: the old context is freed first
-            _close(_MODELS.pop(key))
+        if loaded is not None:  # other parameters: the old one is freed once no thread uses it
+            _RETIRED.add(_MODELS.pop(key))
         try:
             from llama_cpp import Llama
         except ImportError as exc:
@@ -111,18 +113,19 @@ def load_llama(model_path: str | os.PathLike, n_ctx: int, n_threads: int) -> _Lo
         return loaded
 
 
-def _close(loaded: _Loaded) -> None:
-    with loaded.lock:
-        loaded.llama.close()
-
-
 @atexit.register
-def unload_all() -> None:
-    """Free every loaded model. Runs at exit too: llama.cpp's own finaliser fails (and prints a traceback) when it
-    runs after the interpreter has begun to tear its modules down."""
+def unload_all(wait_s: float = 5.0) -> None:
+    """Free every loaded model that no thread is using within `wait_s`. Runs at exit too: llama.cpp's own
+    finaliser fails (and prints a traceback) when it runs after the interpreter has begun to tear its modules down."""
     with _MODELS_LOCK:
-        while _MODELS:
-            _close(_MODELS.popitem()[1])
+        for loaded in [*_MODELS.values(), *_RETIRED]:
+            if loaded.lock.acquire(timeout=wait_s):  # a stream left half-read keeps its model: it is skipped
+                try:
+                    loaded.llama.close()
+                finally:
+                    loaded.lock.release()
+        _MODELS.clear()
+        _RETIRED.clear()
 
 
 def _token_text(llama: Llama, token: int) -> str:

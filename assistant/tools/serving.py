@@ -18,7 +18,6 @@ from pathlib import Path
 
 from gsfm_model.data.paths import cache_dir, model_folder
 from gsfm_model.errors import DataError
-from gsfm_model.inference import read_config
 from index.store import index_dir, index_is_current
 
 QUICK = "quick"  # the model folder served until the default one is ready
@@ -29,6 +28,8 @@ BACKGROUND_ENV = "GSFM_BACKGROUND_BUILD"  # set in the background build's enviro
 
 def trained_epochs(folder: Path) -> tuple[float, int]:
     """(epochs done, epochs its training asked for) of a model folder; (0, 0) when it has no readable config."""
+    from gsfm_model.inference import read_config  # here: importing it loads torch
+
     try:
         config = read_config(folder)
     except DataError:

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -101,6 +102,8 @@ def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
 
 
 _DIGESTS: dict[tuple, str] = {}
+SETTLED_S = 2.0  # a file changed more recently than this is hashed every time: a rewrite in the same clock tick
+# would keep its timestamps (git's "racy" rule)
 
 
 def file_fingerprint(path: str | os.PathLike) -> str:
@@ -108,6 +111,8 @@ def file_fingerprint(path: str | os.PathLike) -> str:
 
     For the model and library checks that run on every app poll; downloads are verified with `sha256_file`."""
     st = os.stat(path)
+    if time.time() - max(st.st_mtime, st.st_ctime) < SETTLED_S:
+        return sha256_file(path)
     key = (os.fspath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
     if key not in _DIGESTS:
         _DIGESTS[key] = sha256_file(path)

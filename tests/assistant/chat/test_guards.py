@@ -34,3 +34,7 @@ def test_an_unfinished_sentence_is_cut_at_a_clause_never_inside_an_identifier():
     assert cut_unfinished("CDK1 drives mitosis (GO:0000278) with CCNB1 (HP:00") == \
         "CDK1 drives mitosis (GO:0000278) with CCNB1 ..."  # no clause: the last whole word outside brackets
     assert cut_unfinished("CDK1 drives mitosis. It may also regulate the G2/M") == "CDK1 drives mitosis."
+    assert cut_unfinished("Yes, TP53 is a tumour suppressor that regulates the") == \
+        "Yes, TP53 is a tumour suppressor that regulates ..."  # an early comma keeps too little
+    assert cut_unfinished("The set of 1,234 genes is enriched in mitotic cell cy") == \
+        "The set of 1,234 genes is enriched in mitotic cell ..."  # a number is no clause

@@ -158,12 +158,18 @@ def test_prompt_start_is_saved_and_restored_exactly(tmp_path, monkeypatch):
     assert model.bind_tools([gene_info]).invoke(conversation).content == expected
 
 
-def test_models_are_freed_when_replaced_and_at_exit():
-    """A model reloaded with other parameters frees the old context at once, and `unload_all` (run at exit) frees the
-    rest: left to llama.cpp's finaliser during the interpreter's tear-down, they print a traceback."""
+def test_models_are_freed_at_exit_and_a_busy_one_is_left_alone():
+    """`unload_all` (run at exit) frees the loaded models and those replaced by a reload with other parameters, which
+    stay usable until then: left to llama.cpp's finaliser during the interpreter's tear-down, they print a traceback.
+    A model whose lock another thread holds (a half-read stream) is skipped instead of waited for."""
     local.unload_all()
     first = load_llama(smollm2_gguf(), 256, 1)
     second = load_llama(smollm2_gguf(), 512, 1)
-    assert first.llama._model.model is None and second.llama._model.model is not None
+    assert first.llama._model.model is not None and first.llama.tokenize(b"TP53")  # replaced, still usable
     local.unload_all()
-    assert second.llama._model.model is None and not local._MODELS
+    assert first.llama._model.model is None and second.llama._model.model is None and not local._MODELS
+    busy = load_llama(smollm2_gguf(), 256, 1)
+    with busy.lock:
+        local.unload_all(wait_s=0.1)
+    assert busy.llama._model.model is not None
+    local.unload_all()
