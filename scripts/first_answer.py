@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from load_test import message_text  # scripts/ is on the path of a script run from it
+
 QUESTION = "What might C1orf112 do?"
 
 
@@ -47,7 +49,7 @@ def ask_all(client, rows: list[tuple[str, float]], t0: float, label: str) -> str
         out = client.predict(*args, api_name=api)
         rows.append((f"{label}{kind} ({time.monotonic() - start:.1f} s), answered at", time.monotonic() - t0))
     history = out[0]
-    return str(history[-1]["content"]) if history else ""
+    return message_text(history[-1]["content"]) if history else ""
 
 
 def main() -> None:

@@ -28,7 +28,7 @@ QUESTIONS = ["What might C1orf112 do?", "Which genes behave most like TMEM263?"]
 BUSY_START = BUSY.split(":")[0]  # the answer of a chat turned away by a full line
 
 
-def _text(content) -> str:
+def message_text(content) -> str:
     """A chat message's text (Gradio hands it back as a string or as a list of {"type": "text", "text": ...})."""
     if isinstance(content, list):
         return " ".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
@@ -56,7 +56,7 @@ def one_client(url: str, auth: tuple[str, str] | None, i: int, requests: int, ch
         start = time.perf_counter()
         try:
             out = client.predict(*args, api_name=api)
-            busy = kind == "chat" and bool(out[0]) and _text(out[0][-1]["content"]).startswith(BUSY_START)
+            busy = kind == "chat" and bool(out[0]) and message_text(out[0][-1]["content"]).startswith(BUSY_START)
             done.append((kind, time.perf_counter() - start, "busy: the chat line was full" if busy else None))
         except Exception as exc:  # every failure is reported by its message
             done.append((kind, time.perf_counter() - start, f"{type(exc).__name__}: {str(exc)[:120]}"))
